@@ -1,0 +1,151 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/selfsup/selfsup/tensor"
+)
+
+// Var pairs a value with its gradient. Leaves are made with [NewVar] (constants) and
+// [NewLeaf] (trainable); ops on a [Tape] return new Vars that require a gradient when
+// any input does.
+type Var struct {
+	// Value is the forward value.
+	Value *tensor.Tensor
+	// Grad is ∂loss/∂Value after [Tape.Backward]: nil until some gradient reaches this
+	// Var, then a contiguous tensor of Value's shape on Value's device.
+	Grad *tensor.Tensor
+
+	requiresGrad bool
+}
+
+// NewVar wraps a constant: no gradient is computed for it.
+func NewVar(v *tensor.Tensor) *Var { return &Var{Value: v} }
+
+// NewLeaf wraps a value whose gradient [Tape.Backward] computes (a parameter or an
+// input we differentiate with respect to).
+func NewLeaf(v *tensor.Tensor) *Var { return &Var{Value: v, requiresGrad: true} }
+
+// RequiresGrad reports whether gradients flow to this Var.
+func (v *Var) RequiresGrad() bool { return v.requiresGrad }
+
+// SetRequiresGrad turns gradient tracking of a leaf on or off (freezing a parameter).
+func (v *Var) SetRequiresGrad(on bool) { v.requiresGrad = on }
+
+// Shape returns the value's shape.
+func (v *Var) Shape() []int { return v.Value.Shape() }
+
+// Device returns the device of the value.
+func (v *Var) Device() tensor.Device { return v.Value.Device() }
+
+// ZeroGrad drops the accumulated gradient.
+func (v *Var) ZeroGrad() { v.Grad = nil }
+
+// Tape records differentiable ops in execution order so that [Tape.Backward] can run
+// their backward closures in reverse. A nil *Tape is valid everywhere and means
+// inference: ops compute values and record nothing (selfsup's no_grad, with no global
+// flag). A Tape is not safe for concurrent use.
+type Tape struct {
+	backward []func()
+}
+
+// NewTape returns an empty tape.
+func NewTape() *Tape { return &Tape{} }
+
+// Len returns the number of recorded ops.
+func (tp *Tape) Len() int {
+	if tp == nil {
+		return 0
+	}
+	return len(tp.backward)
+}
+
+// Reset forgets every recorded op, releasing the intermediates their closures hold.
+// Gradients already accumulated in leaves stay.
+func (tp *Tape) Reset() {
+	if tp == nil {
+		return
+	}
+	clear(tp.backward)
+	tp.backward = tp.backward[:0]
+}
+
+// Backward computes the gradients of the scalar loss (a one-element Var) with respect to
+// every Var that requires a gradient and was used to compute it, accumulating them
+// into their Grad fields. The tape is not reset: call [Tape.Reset] before the next step.
+func (tp *Tape) Backward(loss *Var) {
+	if loss.Value.Numel() != 1 {
+		panic(fmt.Sprintf("nn: Backward: loss has shape %v, want one element (use BackwardWith)", loss.Shape()))
+	}
+	tp.BackwardWith(loss, tensor.Full(loss.Device(), 1, loss.Shape()...))
+}
+
+// BackwardWith runs backward from out with the upstream gradient grad (out's shape),
+// i.e. it computes the gradients of Σ out·grad.
+func (tp *Tape) BackwardWith(out *Var, grad *tensor.Tensor) {
+	if tp == nil {
+		panic("nn: Backward on a nil (inference) tape")
+	}
+	if !out.Value.SameShape(grad) {
+		panic(fmt.Sprintf("nn: BackwardWith: output %v, gradient %v: shapes differ", out.Shape(), grad.Shape()))
+	}
+	if !out.requiresGrad {
+		panic("nn: Backward: output does not depend on any Var that requires a gradient")
+	}
+	accumulateShared(out, grad)
+	for i := len(tp.backward) - 1; i >= 0; i-- {
+		tp.backward[i]()
+	}
+}
+
+// needsGrad reports whether an op with these inputs must be recorded.
+func (tp *Tape) needsGrad(inputs ...*Var) bool {
+	if tp == nil {
+		return false
+	}
+	for _, v := range inputs {
+		if v != nil && v.requiresGrad {
+			return true
+		}
+	}
+	return false
+}
+
+// result wraps an op's output value; it requires a gradient when the op is recorded.
+func (tp *Tape) result(value *tensor.Tensor, inputs ...*Var) *Var {
+	return &Var{Value: value, requiresGrad: tp.needsGrad(inputs...)}
+}
+
+// record appends a backward closure. The closure must return at once when its output's
+// Grad is nil (no gradient reached it).
+func (tp *Tape) record(fn func()) { tp.backward = append(tp.backward, fn) }
+
+// accumulate adds g to v.Grad. When v has no gradient yet, v adopts g itself: g must be
+// a fresh contiguous tensor that nothing else writes to later. Vars that do not require
+// a gradient ignore it.
+func accumulate(v *Var, g *tensor.Tensor) {
+	if v == nil || !v.requiresGrad {
+		return
+	}
+	if !v.Value.SameShape(g) {
+		panic(fmt.Sprintf("nn: gradient %v for value %v: shapes differ", g.Shape(), v.Shape()))
+	}
+	if v.Grad == nil {
+		v.Grad = g.Contiguous()
+		return
+	}
+	v.Grad.Device().Binary(tensor.Add, v.Grad, v.Grad, g)
+}
+
+// accumulateShared is accumulate for a g that is also used elsewhere (an upstream
+// gradient passed through unchanged): it copies g instead of adopting it.
+func accumulateShared(v *Var, g *tensor.Tensor) {
+	if v == nil || !v.requiresGrad {
+		return
+	}
+	if v.Grad == nil {
+		accumulate(v, g.Clone())
+		return
+	}
+	accumulate(v, g)
+}

@@ -1,0 +1,167 @@
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/selfsup/selfsup/internal/parallel"
+)
+
+// CPU is the host device. Its kernels are pure Go (plus assembly for the GEMM
+// micro-kernels where the processor has AVX2/AVX-512), parallel across cores inside each
+// kernel through one shared worker pool (see [SetThreads]). The zero value is ready to
+// use and all CPU values are the same device.
+type CPU struct{}
+
+var _ Device = CPU{}
+
+type cpuBuffer struct{ data []float32 }
+
+func (b *cpuBuffer) Device() Device { return CPU{} }
+func (b *cpuBuffer) Len() int       { return len(b.data) }
+
+// Threads returns how many goroutines the CPU kernels use.
+func Threads() int { return parallel.Threads() }
+
+// SetThreads sets how many goroutines the CPU kernels use (n < 1: GOMAXPROCS) and
+// returns the previous value.
+func SetThreads(n int) int { return parallel.SetThreads(n) }
+
+// Name returns "cpu".
+func (CPU) Name() string { return "cpu" }
+
+// Alloc returns a zeroed buffer of n elements.
+func (CPU) Alloc(n int) Buffer { return &cpuBuffer{data: make([]float32, n)} }
+
+// Free drops the buffer's memory; the garbage collector reclaims it.
+func (CPU) Free(b Buffer) {
+	if cb, ok := b.(*cpuBuffer); ok {
+		cb.data = nil
+	}
+}
+
+// FromHost copies src into dst at element offset.
+func (CPU) FromHost(dst Buffer, offset int, src []float32) {
+	copy(cpuData(dst)[offset:offset+len(src)], src)
+}
+
+// ToHost copies len(dst) elements of src at element offset into dst.
+func (CPU) ToHost(dst []float32, src Buffer, offset int) {
+	copy(dst, cpuData(src)[offset:offset+len(dst)])
+}
+
+func cpuData(b Buffer) []float32 {
+	cb, ok := b.(*cpuBuffer)
+	if !ok {
+		panic(fmt.Sprintf("tensor: CPU kernel given a %s buffer", b.Device().Name()))
+	}
+	return cb.data
+}
+
+// data returns the contiguous elements of t for a CPU kernel, panicking with op's name
+// if t is not a contiguous CPU tensor.
+func data(op string, t *Tensor) []float32 {
+	if !t.IsContiguous() {
+		panic(fmt.Sprintf("tensor: %s: shape %v strides %v is not contiguous", op, t.shape, t.strides))
+	}
+	return cpuData(t.buf)[t.offset : t.offset+t.Numel()]
+}
+
+// mustSameShape panics unless every tensor has ref's shape.
+func mustSameShape(op string, ref *Tensor, ts ...*Tensor) {
+	for _, t := range ts {
+		if !ref.SameShape(t) {
+			panic(fmt.Sprintf("tensor: %s: shapes %v and %v differ", op, ref.shape, t.shape))
+		}
+	}
+}
+
+// Fill sets every element of dst to v.
+func (CPU) Fill(dst *Tensor, v float32) {
+	d := data("Fill", dst)
+	parallel.For(len(d), 1<<15, func(lo, hi int) {
+		s := d[lo:hi]
+		for i := range s {
+			s[i] = v
+		}
+	})
+}
+
+// CopyStrided copies src into dst; both may be arbitrary views of the same shape.
+func (CPU) CopyStrided(dst, src *Tensor) {
+	mustSameShape("CopyStrided", dst, src)
+	n := dst.Numel()
+	if n == 0 {
+		return
+	}
+	dd, sd := cpuData(dst.buf), cpuData(src.buf)
+	if dst.IsContiguous() && src.IsContiguous() {
+		copy(dd[dst.offset:dst.offset+n], sd[src.offset:src.offset+n])
+		return
+	}
+	shape, ds, ss := mergeAxes(dst.shape, dst.strides, src.strides)
+	r := len(shape)
+	inner := shape[r-1]
+	dIn, sIn := ds[r-1], ss[r-1]
+	rows := n / inner
+	parallel.For(rows, max(1, (1<<14)/inner), func(lo, hi int) {
+		idx := make([]int, r-1)
+		unravel(lo, shape[:r-1], idx)
+		for row := lo; row < hi; row++ {
+			do, so := dst.offset, src.offset
+			for k, i := range idx {
+				do += i * ds[k]
+				so += i * ss[k]
+			}
+			if dIn == 1 && sIn == 1 {
+				copy(dd[do:do+inner], sd[so:so+inner])
+			} else {
+				for j := range inner {
+					dd[do+j*dIn] = sd[so+j*sIn]
+				}
+			}
+			increment(idx, shape[:r-1])
+		}
+	})
+}
+
+// mergeAxes drops size-1 axes and merges adjacent axes that are contiguous with each
+// other in both stride sets, returning a shape of rank ≥ 1 and the matching strides.
+func mergeAxes(shape, sa, sb []int) (outShape, outA, outB []int) {
+	for i, d := range shape {
+		if d == 1 {
+			continue
+		}
+		k := len(outShape) - 1
+		if k >= 0 && outA[k] == sa[i]*d && outB[k] == sb[i]*d {
+			outShape[k] *= d
+			outA[k], outB[k] = sa[i], sb[i]
+			continue
+		}
+		outShape = append(outShape, d)
+		outA = append(outA, sa[i])
+		outB = append(outB, sb[i])
+	}
+	if len(outShape) == 0 {
+		return []int{1}, []int{1}, []int{1}
+	}
+	return outShape, outA, outB
+}
+
+// unravel writes the multi-index of flat row-major position pos within shape to idx.
+func unravel(pos int, shape, idx []int) {
+	for k := len(shape) - 1; k >= 0; k-- {
+		idx[k] = pos % shape[k]
+		pos /= shape[k]
+	}
+}
+
+// increment advances the multi-index idx by one position in row-major order.
+func increment(idx, shape []int) {
+	for k := len(idx) - 1; k >= 0; k-- {
+		idx[k]++
+		if idx[k] < shape[k] {
+			return
+		}
+		idx[k] = 0
+	}
+}
