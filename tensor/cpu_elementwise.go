@@ -3,7 +3,9 @@ package tensor
 // Stubs: implemented by the elementwise-kernel work.
 
 // Unary computes dst = f(x); see [Device.Unary].
-func (CPU) Unary(op UnaryOp, dst, x *Tensor, alpha float32) { panic("tensor: CPU.Unary: not implemented") }
+func (CPU) Unary(op UnaryOp, dst, x *Tensor, alpha float32) {
+	panic("tensor: CPU.Unary: not implemented")
+}
 
 // UnaryBackward computes dx = dy·f'(x); see [Device.UnaryBackward].
 func (CPU) UnaryBackward(op UnaryOp, dx, dy, x, y *Tensor, alpha float32) {
@@ -23,7 +25,9 @@ func (CPU) Where(dst, cond, a, b *Tensor) { panic("tensor: CPU.Where: not implem
 func (CPU) ReduceSum(dst, x *Tensor) { panic("tensor: CPU.ReduceSum: not implemented") }
 
 // ReduceMax computes max and argmax along axis.
-func (CPU) ReduceMax(dst, argmax, x *Tensor, axis int) { panic("tensor: CPU.ReduceMax: not implemented") }
+func (CPU) ReduceMax(dst, argmax, x *Tensor, axis int) {
+	panic("tensor: CPU.ReduceMax: not implemented")
+}
 
 // Softmax computes softmax along axis.
 func (CPU) Softmax(dst, x *Tensor, axis int) { panic("tensor: CPU.Softmax: not implemented") }
