@@ -1,67 +1,272 @@
 package tensor
 
-// Stubs: implemented by the elementwise-kernel work.
+import (
+	"fmt"
+	"math"
 
-// Unary computes dst = f(x); see [Device.Unary].
+	"github.com/selfsup/selfsup/internal/parallel"
+)
+
+// Grains (elements per chunk handed to another core) for elementwise kernels: cheap
+// arithmetic needs large chunks to amortise the hand-off; transcendental ops less so.
+const (
+	grainCheap = 1 << 15
+	grainTrans = 1 << 12
+)
+
+// unaryGrain returns the parallel grain for op.
+func unaryGrain(op UnaryOp) int {
+	switch op {
+	case Neg, Abs, Square, ReLU, LeakyReLU, Sign, Recip, Sqrt:
+		return grainCheap
+	}
+	return grainTrans
+}
+
+// Unary computes dst = f(x) elementwise; x, dst: any shape (equal), contiguous; dst
+// may be x. See [Device.Unary].
 func (CPU) Unary(op UnaryOp, dst, x *Tensor, alpha float32) {
-	panic("tensor: CPU.Unary: not implemented")
+	mustSameShape("Unary", dst, x)
+	d, s := data("Unary", dst), data("Unary", x)
+	if op < 0 || op >= numUnaryOps {
+		panic(fmt.Sprintf("tensor: Unary: bad op %d", int(op)))
+	}
+	parallel.For(len(d), unaryGrain(op), func(lo, hi int) {
+		unaryForward(op, d[lo:hi], s[lo:hi], alpha)
+	})
 }
 
-// UnaryBackward computes dx = dy·f'(x); see [Device.UnaryBackward].
+// unaryForward computes d[i] = f(s[i]); len(d) == len(s).
+func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
+	s = s[:len(d)]
+	switch op {
+	case Neg:
+		for i, v := range s {
+			d[i] = -v
+		}
+	case Exp:
+		for i, v := range s {
+			d[i] = float32(math.Exp(float64(v)))
+		}
+	case Log:
+		for i, v := range s {
+			d[i] = float32(math.Log(float64(v)))
+		}
+	case Sqrt:
+		for i, v := range s {
+			d[i] = float32(math.Sqrt(float64(v)))
+		}
+	case Rsqrt:
+		for i, v := range s {
+			d[i] = float32(1 / math.Sqrt(float64(v)))
+		}
+	case Recip:
+		for i, v := range s {
+			d[i] = 1 / v
+		}
+	case Abs:
+		for i, v := range s {
+			d[i] = float32(math.Abs(float64(v)))
+		}
+	case Square:
+		for i, v := range s {
+			d[i] = v * v
+		}
+	case ReLU:
+		for i, v := range s {
+			if v <= 0 {
+				v = 0
+			}
+			d[i] = v
+		}
+	case LeakyReLU:
+		for i, v := range s {
+			if v <= 0 {
+				v *= alpha
+			}
+			d[i] = v
+		}
+	case ELU:
+		a := float64(alpha)
+		for i, v := range s {
+			if v <= 0 {
+				v = float32(a * math.Expm1(float64(v)))
+			}
+			d[i] = v
+		}
+	case GELU:
+		for i, v := range s {
+			x := float64(v)
+			d[i] = float32(x * 0.5 * (1 + math.Erf(x/math.Sqrt2)))
+		}
+	case Sigmoid:
+		for i, v := range s {
+			d[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case Tanh:
+		for i, v := range s {
+			d[i] = float32(math.Tanh(float64(v)))
+		}
+	case SiLU:
+		for i, v := range s {
+			x := float64(v)
+			d[i] = float32(x / (1 + math.Exp(-x)))
+		}
+	case Sign:
+		for i, v := range s {
+			switch {
+			case v > 0:
+				v = 1
+			case v < 0:
+				v = -1
+			}
+			d[i] = v // 0 (of either sign) and NaN pass through
+		}
+	}
+}
+
+// UnaryBackward computes dx = dy·f'(x) from the forward input x and output y; all
+// four tensors have the same shape and are contiguous. See [Device.UnaryBackward].
 func (CPU) UnaryBackward(op UnaryOp, dx, dy, x, y *Tensor, alpha float32) {
-	panic("tensor: CPU.UnaryBackward: not implemented")
+	mustSameShape("UnaryBackward", dx, dy, x, y)
+	d := data("UnaryBackward", dx)
+	g := data("UnaryBackward", dy)
+	xs := data("UnaryBackward", x)
+	ys := data("UnaryBackward", y)
+	if op < 0 || op >= numUnaryOps {
+		panic(fmt.Sprintf("tensor: UnaryBackward: bad op %d", int(op)))
+	}
+	parallel.For(len(d), unaryGrain(op), func(lo, hi int) {
+		unaryBackward(op, d[lo:hi], g[lo:hi], xs[lo:hi], ys[lo:hi], alpha)
+	})
 }
 
-// Binary computes dst = a∘b with broadcasting; see [Device.Binary].
-func (CPU) Binary(op BinaryOp, dst, a, b *Tensor) { panic("tensor: CPU.Binary: not implemented") }
-
-// Affine computes dst = x·scale + bias.
-func (CPU) Affine(dst, x *Tensor, scale, bias float32) { panic("tensor: CPU.Affine: not implemented") }
-
-// Where computes dst = cond ? a : b.
-func (CPU) Where(dst, cond, a, b *Tensor) { panic("tensor: CPU.Where: not implemented") }
-
-// ReduceSum sums x over dst's size-1 axes.
-func (CPU) ReduceSum(dst, x *Tensor) { panic("tensor: CPU.ReduceSum: not implemented") }
-
-// ReduceMax computes max and argmax along axis.
-func (CPU) ReduceMax(dst, argmax, x *Tensor, axis int) {
-	panic("tensor: CPU.ReduceMax: not implemented")
+// unaryBackward computes d[i] = g[i]·f'(x[i]) (using y = f(x) where PyTorch does).
+func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
+	n := len(d)
+	g, x, y = g[:n], x[:n], y[:n]
+	switch op {
+	case Neg:
+		for i := range d {
+			d[i] = -g[i]
+		}
+	case Exp:
+		for i := range d {
+			d[i] = g[i] * y[i]
+		}
+	case Log:
+		for i := range d {
+			d[i] = g[i] / x[i]
+		}
+	case Sqrt:
+		for i := range d {
+			d[i] = g[i] / (2 * y[i])
+		}
+	case Rsqrt:
+		for i := range d {
+			r := y[i]
+			d[i] = -0.5 * g[i] * (r * r * r)
+		}
+	case Recip:
+		for i := range d {
+			d[i] = -g[i] * (y[i] * y[i])
+		}
+	case Abs:
+		for i := range d {
+			v := x[i]
+			switch {
+			case v > 0:
+				d[i] = g[i]
+			case v < 0:
+				d[i] = -g[i]
+			default:
+				d[i] = 0
+			}
+		}
+	case Square:
+		for i := range d {
+			d[i] = g[i] * 2 * x[i]
+		}
+	case ReLU:
+		for i := range d {
+			if y[i] > 0 {
+				d[i] = g[i]
+			} else {
+				d[i] = 0
+			}
+		}
+	case LeakyReLU:
+		for i := range d {
+			if x[i] > 0 {
+				d[i] = g[i]
+			} else {
+				d[i] = alpha * g[i]
+			}
+		}
+	case ELU:
+		a := float64(alpha)
+		for i := range d {
+			if x[i] > 0 {
+				d[i] = g[i]
+			} else {
+				d[i] = float32(float64(g[i]) * a * math.Exp(float64(x[i])))
+			}
+		}
+	case GELU:
+		const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
+		for i := range d {
+			v := float64(x[i])
+			cdf := 0.5 * (1 + math.Erf(v/math.Sqrt2))
+			pdf := invSqrt2Pi * math.Exp(-0.5*v*v)
+			d[i] = float32(float64(g[i]) * (cdf + v*pdf))
+		}
+	case Sigmoid:
+		for i := range d {
+			s := y[i]
+			d[i] = g[i] * (1 - s) * s
+		}
+	case Tanh:
+		for i := range d {
+			t := y[i]
+			d[i] = g[i] * (1 - t*t)
+		}
+	case SiLU:
+		for i := range d {
+			v := float64(x[i])
+			s := 1 / (1 + math.Exp(-v))
+			d[i] = float32(float64(g[i]) * s * (1 + v*(1-s)))
+		}
+	case Sign:
+		clear(d)
+	}
 }
 
-// Softmax computes softmax along axis.
-func (CPU) Softmax(dst, x *Tensor, axis int) { panic("tensor: CPU.Softmax: not implemented") }
-
-// SoftmaxBackward computes the softmax input gradient.
-func (CPU) SoftmaxBackward(dx, dy, y *Tensor, axis int) {
-	panic("tensor: CPU.SoftmaxBackward: not implemented")
+// Affine computes dst = x·scale + bias elementwise; dst, x: same shape, contiguous;
+// dst may be x.
+func (CPU) Affine(dst, x *Tensor, scale, bias float32) {
+	mustSameShape("Affine", dst, x)
+	d, s := data("Affine", dst), data("Affine", x)
+	parallel.For(len(d), grainCheap, func(lo, hi int) {
+		dd, ss := d[lo:hi], s[lo:hi]
+		for i, v := range ss {
+			dd[i] = v*scale + bias
+		}
+	})
 }
 
-// LayerNorm normalises rows; see [Device.LayerNorm].
-func (CPU) LayerNorm(dst, mean, rstd, x, w, b *Tensor, eps float32) {
-	panic("tensor: CPU.LayerNorm: not implemented")
+// Where computes dst = a where cond ≠ 0, else b; all four: same shape, contiguous.
+func (CPU) Where(dst, cond, a, b *Tensor) {
+	mustSameShape("Where", dst, cond, a, b)
+	d, c := data("Where", dst), data("Where", cond)
+	av, bv := data("Where", a), data("Where", b)
+	parallel.For(len(d), grainCheap, func(lo, hi int) {
+		dd, cc, aa, bb := d[lo:hi], c[lo:hi], av[lo:hi], bv[lo:hi]
+		for i, v := range cc {
+			if v != 0 {
+				dd[i] = aa[i]
+			} else {
+				dd[i] = bb[i]
+			}
+		}
+	})
 }
-
-// LayerNormBackward; see [Device.LayerNormBackward].
-func (CPU) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor) {
-	panic("tensor: CPU.LayerNormBackward: not implemented")
-}
-
-// BatchNorm; see [Device.BatchNorm].
-func (CPU) BatchNorm(dst, mean, variance, x, w, b *Tensor, eps float32, train bool) {
-	panic("tensor: CPU.BatchNorm: not implemented")
-}
-
-// BatchNormBackward; see [Device.BatchNormBackward].
-func (CPU) BatchNormBackward(dx, dw, db, dy, x, w, mean, variance *Tensor, eps float32, train bool) {
-	panic("tensor: CPU.BatchNormBackward: not implemented")
-}
-
-// Gather selects rows; see [Device.Gather].
-func (CPU) Gather(dst, x, idx *Tensor) { panic("tensor: CPU.Gather: not implemented") }
-
-// ScatterAdd accumulates rows; see [Device.ScatterAdd].
-func (CPU) ScatterAdd(dst, src, idx *Tensor) { panic("tensor: CPU.ScatterAdd: not implemented") }
-
-// AdamW takes one optimiser step; see [Device.AdamW].
-func (CPU) AdamW(p, g, m, v *Tensor, h AdamWParams) { panic("tensor: CPU.AdamW: not implemented") }

@@ -1,0 +1,202 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// variants returns every kernel this build can run, each also with tiny cache blocks
+// so that the kc/mc/nc loops, edge strips and task splits are exercised on small sizes.
+func variants() []*kernel {
+	var vs []*kernel
+	for _, k := range kernels {
+		tiny := *k
+		tiny.name += "-tinyblocks"
+		tiny.kc, tiny.mc, tiny.nc = 7, 2*k.mr, 2*k.nr
+		vs = append(vs, k, &tiny)
+	}
+	return vs
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	pad            int // extra leading-dimension elements on A, B and C
+	alpha, beta    float32
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v,tB=%v,%dx%dx%d,pad=%d,alpha=%g,beta=%g", tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.pad, tc.alpha, tc.beta)
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = r.Float32()*2 - 1
+	}
+	return s
+}
+
+// check runs one case through sgemm with the given kernel and thread count and
+// compares against a float64 reference; it also checks C's padding is untouched.
+func check(t *testing.T, kern *kernel, threads int, tc gemmCase) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(uint64(tc.m*1000003+tc.n*1009+tc.k), 7))
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = ac, ar
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = bc, br
+	}
+	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	a := randSlice(r, max(0, ar*lda))
+	b := randSlice(r, max(0, br*ldb))
+	c := randSlice(r, max(0, tc.m*ldc))
+	if tc.beta == 0 {
+		for i := range c {
+			c[i] = float32(math.NaN())
+		}
+	}
+	c0 := append([]float32(nil), c...)
+	at := func(i, p int) float64 {
+		if tc.transA {
+			return float64(a[p*lda+i])
+		}
+		return float64(a[i*lda+p])
+	}
+	bt := func(p, j int) float64 {
+		if tc.transB {
+			return float64(b[j*ldb+p])
+		}
+		return float64(b[p*ldb+j])
+	}
+
+	old := active
+	active = kern
+	sgemm(threads, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+	active = old
+
+	bad := 0
+	for i := range tc.m {
+		for j := range ldc {
+			got := c[i*ldc+j]
+			if j >= tc.n {
+				if math.Float32bits(got) != math.Float32bits(c0[i*ldc+j]) {
+					t.Fatalf("C[%d,%d] in the padding changed: %v → %v", i, j, c0[i*ldc+j], got)
+				}
+				continue
+			}
+			var want, mag float64
+			for p := range tc.k {
+				v := at(i, p) * bt(p, j)
+				want += v
+				mag += math.Abs(v)
+			}
+			want *= float64(tc.alpha)
+			mag *= math.Abs(float64(tc.alpha))
+			if tc.beta != 0 {
+				want += float64(tc.beta) * float64(c0[i*ldc+j])
+				mag += math.Abs(float64(tc.beta) * float64(c0[i*ldc+j]))
+			}
+			tol := 1e-6*float64(tc.k+1)*mag + 1e-30
+			if d := math.Abs(float64(got) - want); !(d <= tol) {
+				if bad++; bad <= 5 {
+					t.Errorf("C[%d,%d] = %v, want %v (tolerance %.3g)", i, j, got, want, tol)
+				}
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d of %d elements wrong", bad, tc.m*tc.n)
+	}
+}
+
+func TestSgemmKernels(t *testing.T) {
+	sizes := [][3]int{
+		{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {9, 8, 9}, {17, 33, 65}, {100, 1, 100}, {1, 100, 1},
+		{1, 1, 300}, {130, 257, 70}, {14, 32, 5}, {28, 64, 300}, {5, 3, 0}, {0, 4, 3}, {4, 0, 3},
+	}
+	var cases []gemmCase
+	for _, s := range sizes {
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+			cases = append(cases, gemmCase{transA: tr[0], transB: tr[1], m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0})
+		}
+		cases = append(cases,
+			gemmCase{m: s[0], n: s[1], k: s[2], pad: 3, alpha: 1, beta: 1},
+			gemmCase{transA: true, transB: true, m: s[0], n: s[1], k: s[2], pad: 5, alpha: -0.75, beta: 0.5},
+			gemmCase{transB: true, m: s[0], n: s[1], k: s[2], pad: 1, alpha: 2, beta: 0},
+			gemmCase{m: s[0], n: s[1], k: s[2], alpha: 0, beta: 0.5},
+		)
+	}
+	for _, kern := range variants() {
+		t.Run(kern.name, func(t *testing.T) {
+			for _, threads := range []int{1, 2, 3} {
+				for _, tc := range cases {
+					t.Run(fmt.Sprintf("threads=%d/%v", threads, tc), func(t *testing.T) {
+						check(t, kern, threads, tc)
+					})
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmLarge covers sizes past the default cache blocks of every kernel
+// (several kc blocks, a row count that is not a multiple of any mr).
+func TestSgemmLarge(t *testing.T) {
+	for _, kern := range kernels {
+		for _, tc := range []gemmCase{
+			{m: 301, n: 97, k: 530, alpha: 1, beta: 0},
+			{transA: true, transB: true, m: 67, n: 1100, k: 260, pad: 2, alpha: 0.5, beta: 1},
+		} {
+			t.Run(fmt.Sprintf("%s/%v", kern.name, tc), func(t *testing.T) { check(t, kern, 2, tc) })
+		}
+	}
+}
+
+// TestSgemmExported checks the exported entry points agree with the reference.
+func TestSgemmExported(t *testing.T) {
+	a := []float32{1, 2, 3, 4, 5, 6} // 2×3
+	b := []float32{1, 0, 0, 1, 1, 1} // 3×2
+	want := []float32{4 + 10, 5 + 10, 10 + 10, 11 + 10}
+	for name, f := range map[string]func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int){
+		"Sgemm": Sgemm, "SgemmSerial": SgemmSerial,
+	} {
+		c := []float32{5, 5, 5, 5}
+		f(false, false, 2, 2, 3, 1, a, 3, b, 2, 2, c, 2)
+		for i := range c {
+			if c[i] != want[i] {
+				t.Errorf("%s: C = %v, want %v", name, c, want)
+				break
+			}
+		}
+	}
+}
+
+func TestSgemmPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"short A": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		},
+		"short C": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+		},
+		"small ldc": func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
+		},
+		"negative": func() { Sgemm(false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, nil, 2) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("no panic")
+				}
+			}()
+			f()
+		})
+	}
+}

@@ -1,0 +1,84 @@
+package nn
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/selfsup/selfsup/tensor"
+)
+
+// ConvTransposeOptions configures [Tape.ConvTranspose]. Nil or empty slices mean
+// stride 1, padding 0, output padding 0 and dilation 1; a slice with one entry applies
+// to every spatial axis. Groups 0 means 1.
+type ConvTransposeOptions struct {
+	Stride, Padding, OutputPadding, Dilation []int
+	Groups                                   int
+}
+
+// ConvTranspose is PyTorch's transposed convolution (conv_transpose1d/2d/3d), the
+// adjoint of [Tape.Conv] in its input: x: [N, Cin, *in] with 1–3 spatial axes,
+// w: [Cin, Cout/groups, *k] (PyTorch layout), b: [Cout] or nil → [N, Cout, *out] with
+// out = (in−1)·stride − 2·pad + dilation·(k−1) + output_padding + 1.
+// Per group it computes col = w_gᵀ·x_g with one batched GEMM and folds col (col2im)
+// into the output.
+func (tp *Tape) ConvTranspose(x, w, b *Var, o ConvTransposeOptions) *Var {
+	xs, ws := slices.Clone(x.Shape()), slices.Clone(w.Shape())
+	r := len(xs)
+	groups := max(o.Groups, 1)
+	if r < 3 || r > 5 || len(ws) != r {
+		panic(fmt.Sprintf("nn: ConvTranspose: x %v, w %v: need [N, Cin, *s] and [Cin, Cout/groups, *k] with 1–3 spatial axes", xs, ws))
+	}
+	cin := xs[1]
+	if ws[0] != cin || cin%groups != 0 {
+		panic(fmt.Sprintf("nn: ConvTranspose: x %v, w %v, groups %d: channel mismatch", xs, ws, groups))
+	}
+	cout := ws[1] * groups
+	checkBias("ConvTranspose", b, cout)
+	nd := r - 2
+	in, kernel := xs[2:], ws[2:]
+	stride := expandInts("ConvTranspose", "stride", o.Stride, nd, 1)
+	pad := expandInts("ConvTranspose", "padding", o.Padding, nd, 0)
+	opad := expandInts("ConvTranspose", "output padding", o.OutputPadding, nd, 0)
+	dil := expandInts("ConvTranspose", "dilation", o.Dilation, nd, 1)
+	outSp := make([]int, nd)
+	for i := range nd {
+		outSp[i] = (in[i]-1)*stride[i] - 2*pad[i] + dil[i]*(kernel[i]-1) + opad[i] + 1
+		if outSp[i] < 1 || opad[i] < 0 {
+			panic(fmt.Sprintf("nn: ConvTranspose: input %v kernel %v stride %v padding %v output padding %v dilation %v: output size %v", in, kernel, stride, pad, opad, dil, outSp))
+		}
+	}
+	// The transposed convolution is the data gradient of the convolution whose input
+	// has the output's size; that convolution's output must have x's size.
+	g := tensor.NewConvGeom(outSp, kernel, stride, pad, dil)
+	if !slices.Equal(g.Out, in) {
+		panic(fmt.Sprintf("nn: ConvTranspose: output padding %v must be smaller than stride %v (input %v, output %v)", opad, stride, in, outSp))
+	}
+	xv, wv := x.Value.Contiguous(), w.Value.Contiguous()
+	yShape := append([]int{xs[0], cout}, outSp...)
+
+	y := convDataGrad(xv, wv, g, groups, yShape)
+	if b != nil {
+		addChannelBias(y, b.Value)
+	}
+	out := tp.result(y, x, w, b)
+	if tp.needsGrad(x, w, b) {
+		tp.record(func() {
+			if out.Grad == nil {
+				return
+			}
+			dy := out.Grad
+			if x.RequiresGrad() {
+				accumulate(x, convForward(dy, wv, g, groups))
+			}
+			if w.RequiresGrad() {
+				// dW[ci, co, k] = Σ x[ci]·im2col(dy)[co, k]: the filter gradient of the
+				// underlying convolution with the roles of dy and x exchanged.
+				accumulate(w, convFilterGrad(xv, dy, g, groups, ws))
+			}
+			if b != nil && b.RequiresGrad() {
+				accumulate(b, channelBiasGrad(dy))
+			}
+		})
+	}
+	return out
+}

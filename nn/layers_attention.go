@@ -1,0 +1,128 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/selfsup/selfsup/tensor"
+)
+
+// Attention is timm's vision_transformer.Attention (q_norm/k_norm Identity, no
+// dropout): for x: [B, L, D], qkv = QKV(x): [B, L, 3·D] whose features are ordered
+// [q; k; v], each split into Heads heads of D/Heads contiguous features;
+// a = softmax((q·head_dim^-0.5)·kᵀ) per head, y = Proj(concat_heads(a·v)): [B, L, D].
+// State_dict entries: "qkv.weight" [3D, D], "qkv.bias" [3D] (absent without qkv bias),
+// "proj.weight" [D, D], "proj.bias" [D].
+type Attention struct {
+	QKV, Proj *Linear
+	Heads     int
+}
+
+// NewAttention returns an Attention over dim features with heads heads (dim must be a
+// multiple of heads) and PyTorch's default Linear init from rng.
+func NewAttention(dim, heads int, qkvBias bool, rng *tensor.RNG) *Attention {
+	if heads <= 0 || dim%heads != 0 {
+		panic(fmt.Sprintf("nn: NewAttention: dim %d, %d heads", dim, heads))
+	}
+	return &Attention{QKV: NewLinear(dim, 3*dim, qkvBias, rng), Proj: NewLinear(dim, dim, true, rng), Heads: heads}
+}
+
+// Forward computes x: [B, L, D] → [B, L, D].
+func (a *Attention) Forward(tp *Tape, x *Var) *Var {
+	d := a.Proj.In()
+	if x.Value.Rank() != 3 || x.Value.Dim(2) != d {
+		panic(fmt.Sprintf("nn: Attention.Forward: input %v, want [B L %d]", x.Shape(), d))
+	}
+	b, l, h := x.Value.Dim(0), x.Value.Dim(1), a.Heads
+	hd := d / h
+	// [B, L, 3D] → [B, L, 3H, hd]: heads h of q, k, v are rows h, H+h, 2H+h. Slicing
+	// and permuting give [B, H, L, hd] views with unit last stride: no copies.
+	qkv := tp.Reshape(a.QKV.Forward(tp, x), b, l, 3*h, hd)
+	part := func(i int) *Var { return tp.Permute(tp.Slice(qkv, 2, i*h, (i+1)*h), 0, 2, 1, 3) }
+	q := tp.Scale(part(0), float32(1/math.Sqrt(float64(hd))))
+	k, v := part(1), part(2)
+	att := tp.Softmax(tp.MatMul(q, k, false, true), 3) // [B, H, L, L]
+	o := tp.MatMul(att, v, false, false)               // [B, H, L, hd]
+	o = tp.Reshape(tp.Permute(o, 0, 2, 1, 3), b, l, d)
+	return a.Proj.Forward(tp, o)
+}
+
+// Params returns "qkv.*" then "proj.*".
+func (a *Attention) Params() []Param {
+	return append(Prefixed("qkv", a.QKV.Params()), Prefixed("proj", a.Proj.Params())...)
+}
+
+// MLP is timm's Mlp: fc2(GELU(fc1(x))) with the exact (erf) GELU, x: [..., D] →
+// [..., Out]. State_dict entries: "fc1.weight" [Hidden, D], "fc1.bias",
+// "fc2.weight" [Out, Hidden], "fc2.bias".
+type MLP struct {
+	FC1, FC2 *Linear
+}
+
+// NewMLP returns an MLP in → hidden → out with PyTorch's default Linear init from rng.
+func NewMLP(in, hidden, out int, rng *tensor.RNG) *MLP {
+	return &MLP{FC1: NewLinear(in, hidden, true, rng), FC2: NewLinear(hidden, out, true, rng)}
+}
+
+// Forward computes x: [..., In] → [..., Out].
+func (m *MLP) Forward(tp *Tape, x *Var) *Var {
+	return m.FC2.Forward(tp, tp.GELU(m.FC1.Forward(tp, x)))
+}
+
+// Params returns "fc1.*" then "fc2.*".
+func (m *MLP) Params() []Param {
+	return append(Prefixed("fc1", m.FC1.Params()), Prefixed("fc2", m.FC2.Params())...)
+}
+
+// BlockOptions configure [NewBlock]. The zero value of each optional field is the
+// default of timm's Block as BiaPy builds it.
+type BlockOptions struct {
+	Dim, Heads int
+	MLPRatio   float64 // hidden = int(Dim·MLPRatio); 0 means 4
+	NoQKVBias  bool    // qkv_bias=False (BiaPy passes True, the default here)
+	// Eps of the two LayerNorms; 0 means 1e-5 (nn.LayerNorm's default, UNETR); MAE
+	// uses 1e-6.
+	Eps float32
+}
+
+// Block is timm's vision_transformer.Block (pre-LN, no layer scale, no drop path):
+// x = x + Attn(Norm1(x)); x = x + MLP(Norm2(x)), x: [B, L, D] → [B, L, D].
+// State_dict entries: "norm1.*", "attn.qkv.*", "attn.proj.*", "norm2.*", "mlp.fc1.*",
+// "mlp.fc2.*".
+type Block struct {
+	Norm1 *LayerNorm
+	Attn  *Attention
+	Norm2 *LayerNorm
+	MLP   *MLP
+}
+
+// NewBlock returns a transformer block with PyTorch's default init from rng.
+func NewBlock(o BlockOptions, rng *tensor.RNG) *Block {
+	ratio := o.MLPRatio
+	if ratio == 0 {
+		ratio = 4
+	}
+	hidden := int(float64(o.Dim) * ratio)
+	ln := NormOptions{Eps: o.Eps}
+	return &Block{
+		Norm1: NewLayerNorm(o.Dim, ln),
+		Attn:  NewAttention(o.Dim, o.Heads, !o.NoQKVBias, rng),
+		Norm2: NewLayerNorm(o.Dim, ln),
+		MLP:   NewMLP(o.Dim, hidden, o.Dim, rng),
+	}
+}
+
+// Forward computes x: [B, L, D] → [B, L, D].
+func (m *Block) Forward(tp *Tape, x *Var) *Var {
+	x = tp.Add(x, m.Attn.Forward(tp, m.Norm1.Forward(tp, x)))
+	return tp.Add(x, m.MLP.Forward(tp, m.Norm2.Forward(tp, x)))
+}
+
+// Params returns the entries in timm's registration order.
+func (m *Block) Params() []Param {
+	var ps []Param
+	ps = append(ps, Prefixed("norm1", m.Norm1.Params())...)
+	ps = append(ps, Prefixed("attn", m.Attn.Params())...)
+	ps = append(ps, Prefixed("norm2", m.Norm2.Params())...)
+	return append(ps, Prefixed("mlp", m.MLP.Params())...)
+}
