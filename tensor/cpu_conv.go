@@ -58,6 +58,10 @@ func (q *geom3) outOf(a, k, i int) int {
 	return -1
 }
 
+// rowGrain returns the number of rows of rowCost elements each that make a parallel
+// chunk of about target elements (at least one row).
+func rowGrain(target, rowCost int) int { return max(1, target/max(1, rowCost)) }
+
 // checkWindowGeom panics unless g is a well-formed geometry with 1–3 axes.
 func checkWindowGeom(op string, g ConvGeom) {
 	n := len(g.In)
@@ -102,7 +106,7 @@ func (CPU) Im2Col(col, x *Tensor, g ConvGeom) {
 	k, o, in := q.kernelSize(), g.OutSize(), g.InSize()
 	checkShape("Im2Col", "col", col, []int{n, c * k, o})
 	xd, cd := data("Im2Col", x), data("Im2Col", col)
-	parallel.For(n*c*k, max(1, (1<<14)/o), func(lo, hi int) {
+	parallel.For(n*c*k, rowGrain(1<<14, o), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			plane, tap := r/k, r%k
 			kd, kh, kw := tap/(q.k[1]*q.k[2]), tap/q.k[2]%q.k[1], tap%q.k[2]
@@ -165,7 +169,7 @@ func (CPU) Col2Im(x, col *Tensor, g ConvGeom) {
 	for kw := range min(q.k[2], 32) {
 		wLo[kw], wHi[kw] = q.validRange(2, kw)
 	}
-	parallel.For(n*c*dIn*hIn, max(1, (1<<13)/(wIn*k)), func(lo, hi int) {
+	parallel.For(n*c*dIn*hIn, rowGrain(1<<13, wIn*k), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			plane, rr := r/(dIn*hIn), r%(dIn*hIn)
 			id, ih := rr/hIn, rr%hIn

@@ -73,24 +73,22 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 			d[i] = v * v
 		}
 	case ReLU:
+		// Branchless: clear every value whose sign bit is set.
 		for i, v := range s {
-			if v <= 0 {
-				v = 0
-			}
-			d[i] = v
+			b := math.Float32bits(v)
+			d[i] = math.Float32frombits(b &^ signMask(b))
 		}
 	case LeakyReLU:
 		for i, v := range s {
-			if v <= 0 {
-				v *= alpha
-			}
-			d[i] = v
+			b := math.Float32bits(v)
+			m := signMask(b)
+			d[i] = math.Float32frombits(b&^m) + alpha*math.Float32frombits(b&m)
 		}
 	case ELU:
 		a := float64(alpha)
 		for i, v := range s {
 			if v <= 0 {
-				v = float32(a * math.Expm1(float64(v)))
+				v = float32(a * expm1(float64(v)))
 			}
 			d[i] = v
 		}
@@ -105,7 +103,7 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 		}
 	case Tanh:
 		for i, v := range s {
-			d[i] = float32(math.Tanh(float64(v)))
+			d[i] = float32(tanh(float64(v)))
 		}
 	case SiLU:
 		for i, v := range s {
@@ -188,20 +186,15 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 			d[i] = g[i] * 2 * x[i]
 		}
 	case ReLU:
+		// Branchless: keep dy where y > 0 (PyTorch's threshold_backward on the result).
 		for i := range d {
-			if y[i] > 0 {
-				d[i] = g[i]
-			} else {
-				d[i] = 0
-			}
+			d[i] = math.Float32frombits(math.Float32bits(g[i]) & positiveMask(y[i]))
 		}
 	case LeakyReLU:
+		ab := math.Float32bits(alpha)
 		for i := range d {
-			if x[i] > 0 {
-				d[i] = g[i]
-			} else {
-				d[i] = alpha * g[i]
-			}
+			m := positiveMask(x[i])
+			d[i] = g[i] * math.Float32frombits(one32&m|ab&^m)
 		}
 	case ELU:
 		a := float64(alpha)
@@ -269,4 +262,44 @@ func (CPU) Where(dst, cond, a, b *Tensor) {
 			}
 		}
 	})
+}
+
+// one32 is the bit pattern of float32(1).
+const one32 = 0x3f800000
+
+// signMask returns all ones if the float32 with bits b has its sign bit set, else 0.
+func signMask(b uint32) uint32 { return uint32(int32(b) >> 31) }
+
+// positiveMask returns all ones if v > 0 (positive, non-zero, not NaN), else 0.
+func positiveMask(v float32) uint32 {
+	if v > 0 { // compiled to a flag-setting compare and SETcc, no branch
+		return ^uint32(0)
+	}
+	return 0
+}
+
+// expm1 returns eˣ−1 for x ≤ 0 to float32 accuracy: math.Exp is accurate to an ulp
+// of float64, so the cancellation in eˣ−1 costs at most 2⁻⁵³/|x| relative, far below
+// float32 precision for |x| ≥ 1e-8; below that eˣ−1 = x to float32 precision.
+func expm1(x float64) float64 {
+	if x > -1e-8 {
+		return x
+	}
+	return math.Exp(x) - 1
+}
+
+// tanh returns tanh x to float32 accuracy via one math.Exp (much faster than
+// math.Tanh): (e²ˣ−1)/(e²ˣ+1), exact enough for |x| ≥ 1e-8 (see expm1) and x itself
+// below; |x| ≥ 20 rounds to ±1 in float32.
+func tanh(x float64) float64 {
+	switch {
+	case x > 20:
+		return 1
+	case x < -20:
+		return -1
+	case x > -1e-8 && x < 1e-8:
+		return x
+	}
+	e := math.Exp(2 * x)
+	return (e - 1) / (e + 1)
 }

@@ -9,8 +9,9 @@ import (
 // MaxPool computes dst: [N, C, *g.Out] = the maximum of x: [N, C, *g.In] over each
 // window and argmax: [N, C, *g.Out] = the flat position of that maximum within its
 // [*g.In] plane; see [Device.MaxPool]. Padding never wins; the first maximum in
-// (kd, kh, kw) scan order wins ties and a NaN wins over numbers, as in PyTorch.
-// Parallel over the (n, c, od, oh) output rows.
+// (kd, kh, kw) scan order wins ties and a NaN wins over numbers, as in PyTorch. A
+// window wholly in the padding (impossible in PyTorch, which needs pad ≤ kernel/2)
+// gives −∞ with argmax −1. Parallel over the (n, c, od, oh) output rows.
 func (CPU) MaxPool(dst, argmax, x *Tensor, g ConvGeom) {
 	checkWindowGeom("MaxPool", g)
 	n, c := checkNCS("MaxPool", "x", x, -1, 0, g.In)
@@ -27,7 +28,7 @@ func (CPU) MaxPool(dst, argmax, x *Tensor, g ConvGeom) {
 	}
 	// Row by row: the taps of each output row are visited in (kd, kh, kw) order, so
 	// every output element still sees its window in PyTorch's scan order.
-	parallel.For(n*c*oRows, max(1, (1<<12)/(ow*q.kernelSize())), func(lo, hi int) {
+	parallel.For(n*c*oRows, rowGrain(1<<12, ow*q.kernelSize()), func(lo, hi int) {
 		at := make([]int32, ow)
 		for r := lo; r < hi; r++ {
 			plane, rr := r/oRows, r%oRows
@@ -77,13 +78,15 @@ func (CPU) MaxPoolBackward(dx, dy, argmax *Tensor, g ConvGeom) {
 	checkNCS("MaxPoolBackward", "argmax", argmax, n, c, g.Out)
 	xd, yd, ad := data("MaxPoolBackward", dx), data("MaxPoolBackward", dy), data("MaxPoolBackward", argmax)
 	in, out := g.InSize(), g.OutSize()
-	parallel.For(n*c, max(1, (1<<14)/(in+out)), func(lo, hi int) {
+	parallel.For(n*c, rowGrain(1<<14, in+out), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			gx := xd[p*in : (p+1)*in]
 			clear(gx)
 			arg := ad[p*out : (p+1)*out]
 			for j, v := range yd[p*out : (p+1)*out] {
-				gx[int(arg[j])] += v
+				if a := int(arg[j]); a >= 0 { // -1: a window wholly in the padding
+					gx[a] += v
+				}
 			}
 		}
 	})
@@ -105,7 +108,7 @@ func (CPU) AvgPool(dst, x *Tensor, g ConvGeom) {
 	for kw := range min(q.k[2], 32) {
 		wLo[kw], wHi[kw] = q.validRange(2, kw)
 	}
-	parallel.For(n*c*oRows, max(1, (1<<12)/(ow*q.kernelSize())), func(lo, hi int) {
+	parallel.For(n*c*oRows, rowGrain(1<<12, ow*q.kernelSize()), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			plane, rr := r/oRows, r%oRows
 			od, oh := rr/q.out[1], rr%q.out[1]
@@ -164,7 +167,7 @@ func (CPU) AvgPoolBackward(dx, dy *Tensor, g ConvGeom) {
 	for kw := range min(q.k[2], 32) {
 		wLo[kw], wHi[kw] = q.validRange(2, kw)
 	}
-	parallel.For(n*c*dIn*hIn, max(1, (1<<12)/(wIn*q.kernelSize())), func(lo, hi int) {
+	parallel.For(n*c*dIn*hIn, rowGrain(1<<12, wIn*q.kernelSize()), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			plane, rr := r/(dIn*hIn), r%(dIn*hIn)
 			id, ih := rr/hIn, rr%hIn

@@ -110,7 +110,7 @@ func (CPU) Upsample(mode ResampleMode, dst, x *Tensor, scales []float64) {
 	oRows, ow, wIn := out[0]*out[1], out[2], in[2]
 	dims := x.Rank() - 2
 	md, mh, mw := m[0], m[1], m[2]
-	parallel.For(planes*oRows, max(1, (1<<13)/ow), func(lo, hi int) {
+	parallel.For(planes*oRows, rowGrain(1<<13, ow), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			plane, rr := r/oRows, r%oRows
 			od, oh := rr/out[1], rr%out[1]
@@ -166,7 +166,7 @@ func (CPU) UpsampleBackward(mode ResampleMode, dx, dy *Tensor, scales []float64)
 	outSize := out[0] * out[1] * out[2]
 	iRows, ow, wIn := in[0]*in[1], out[2], in[2]
 	md, mh, mw := m[0], m[1], m[2]
-	parallel.For(planes*iRows, max(1, (1<<13)/ow), func(lo, hi int) {
+	parallel.For(planes*iRows, rowGrain(1<<13, ow), func(lo, hi int) {
 		tmp := make([]float32, ow)
 		for r := lo; r < hi; r++ {
 			plane, rr := r/iRows, r%iRows

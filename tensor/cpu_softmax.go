@@ -35,7 +35,9 @@ func (CPU) Softmax(dst, x *Tensor, axis int) {
 			copy(m, s[base+c0:base+c1])
 			for j := 1; j < n; j++ {
 				for i, v := range s[base+j*inner+c0 : base+j*inner+c1] {
-					m[i] = max(m[i], v)
+					if v > m[i] {
+						m[i] = v
+					}
 				}
 			}
 			clear(t)
@@ -67,7 +69,9 @@ func softmaxRow(d, s []float32) {
 	s = s[:len(d)]
 	m := s[0]
 	for _, v := range s {
-		m = max(m, v)
+		if v > m { // NaN never wins; it still makes the row NaN below
+			m = v
+		}
 	}
 	t := 0.0
 	for i, v := range s {
