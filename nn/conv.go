@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/selfsup/selfsup/tensor"
 )
@@ -78,15 +79,15 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 				return
 			}
 			dy := out.Grad
-			if x.RequiresGrad() {
-				dx := convDataGrad(dy, wv, g, groups, xv.Shape())
+			dx, dw := convBackward(dy, xv, wv, g, groups, x.RequiresGrad(), w.RequiresGrad())
+			if dx != nil {
 				if extra != nil {
 					dx = cropTo(dx, in)
 				}
 				accumulate(x, dx)
 			}
-			if w.RequiresGrad() {
-				accumulate(w, convFilterGrad(dy, xv, g, groups, ws))
+			if dw != nil {
+				accumulate(w, dw)
 			}
 			if b != nil && b.RequiresGrad() {
 				accumulate(b, channelBiasGrad(dy))
@@ -96,122 +97,254 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 	return out
 }
 
-// convForward computes y: [N, Cout, *g.Out] = conv(x: [N, Cin, *g.In], w: [Cout,
-// Cin/groups, *g.Kernel]) without bias. Per chunk of samples: col = im2col(x) viewed
-// [m, G, (Cin/G)·∏K, ∏Out], w viewed [1, G, Cout/G, (Cin/G)·∏K] broadcast over m, and
-// one batched MatMul. A 1×1 kernel with stride 1 and no padding uses x as col.
-func convForward(x, w *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Tensor {
-	dev := x.Device()
-	n, cin := x.Dim(0), x.Dim(1)
-	cout := w.Dim(0)
-	cpg := cout / groups
-	rows := w.Numel() / cout // (Cin/G)·∏K
-	outSize := g.OutSize()
-	y := tensor.New(dev, append([]int{n, cout}, g.Out...)...)
-	wv := w.Reshape(1, groups, cpg, rows)
-	pointwise := isPointwise(g)
-	nb := colChunk(n, cin*g.KernelSize()*outSize, pointwise)
-	var col *tensor.Tensor
-	if !pointwise {
-		col = tensor.New(dev, nb, cin*g.KernelSize(), outSize)
-		defer dev.Free(col.Buffer())
-	}
-	for n0 := 0; n0 < n; n0 += nb {
-		m := min(nb, n-n0)
-		xs := x.Slice(0, n0, n0+m)
-		var c *tensor.Tensor
-		if pointwise {
-			c = xs.Reshape(m, groups, rows, outSize)
-		} else {
-			cs := col.Slice(0, 0, m)
-			dev.Im2Col(cs, xs, g)
-			c = cs.Reshape(m, groups, rows, outSize)
+// convPlan holds what the im2col-based convolution helpers share: the geometry, the
+// group sizes and one reusable column buffer. "Image" is the convolution's input side
+// (x: [N, Cin, *g.In]) and "feature" its output side ([N, Cout, *g.Out]); the weight is
+// w: [Cout, Cin/G, *g.Kernel]. The transposed convolution uses the same plan with the
+// roles of its input and output exchanged.
+type convPlan struct {
+	dev       tensor.Device
+	g         tensor.ConvGeom
+	groups    int
+	cpg       int // Cout/G
+	rows      int // (Cin/G)·∏K: rows of one group's columns
+	outSize   int // ∏Out
+	nb        int // samples per chunk
+	pointwise bool
+	col       *tensor.Tensor // [nb, Cin·∏K, ∏Out]; nil when pointwise
+}
+
+// newConvPlan plans a convolution of n samples with cin image channels.
+func newConvPlan(dev tensor.Device, g tensor.ConvGeom, groups int, wShape []int, n, cin int) *convPlan {
+	p := &convPlan{dev: dev, g: g, groups: groups, cpg: wShape[0] / groups,
+		rows: cin / groups * g.KernelSize(), outSize: g.OutSize(), pointwise: isPointwise(g)}
+	p.nb = max(n, 1)
+	if !p.pointwise {
+		if per := cin * g.KernelSize() * p.outSize; per > 0 {
+			p.nb = min(p.nb, max(colBudget/per, 1))
 		}
-		ys := y.Slice(0, n0, n0+m).Reshape(m, groups, cpg, outSize)
-		dev.MatMul(ys, wv.Expand(m, groups, cpg, rows), c, false, false, 1, 0)
+		p.col = takeScratch(dev, p.nb, cin*g.KernelSize(), p.outSize)
+	}
+	return p
+}
+
+// release returns the column buffer to the scratch cache.
+func (p *convPlan) release() {
+	if p.col != nil {
+		giveScratch(p.dev, p.col.Buffer())
+		p.col = nil
+	}
+}
+
+// cpuScratch keeps the largest released CPU column buffer for the next convolution, so
+// the training loop does not allocate and zero a large buffer per call (≤ colBudget
+// elements unless a single sample needs more). Other devices allocate and free each
+// time: their memory is managed by their own caching allocator.
+var cpuScratch struct {
+	sync.Mutex
+	buf tensor.Buffer
+}
+
+// takeScratch returns a tensor of the given shape on dev with undefined contents, over
+// the cached CPU buffer when it is large enough.
+func takeScratch(dev tensor.Device, shape ...int) *tensor.Tensor {
+	if _, ok := dev.(tensor.CPU); ok {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		cpuScratch.Lock()
+		b := cpuScratch.buf
+		if b != nil && b.Len() >= n {
+			cpuScratch.buf = nil
+			cpuScratch.Unlock()
+			return tensor.FromBuffer(b, 0, shape...)
+		}
+		cpuScratch.Unlock()
+	}
+	return tensor.New(dev, shape...)
+}
+
+// giveScratch hands back a buffer from takeScratch: on the CPU the larger of it and the
+// cached buffer is kept; everything else is freed.
+func giveScratch(dev tensor.Device, b tensor.Buffer) {
+	if _, ok := dev.(tensor.CPU); ok {
+		cpuScratch.Lock()
+		if cpuScratch.buf == nil || cpuScratch.buf.Len() < b.Len() {
+			cpuScratch.buf, b = b, cpuScratch.buf
+		}
+		cpuScratch.Unlock()
+	}
+	if b != nil {
+		dev.Free(b)
+	}
+}
+
+// weight returns w viewed [m, G, Cout/G, rows], broadcast over the m samples.
+func (p *convPlan) weight(w *tensor.Tensor, m int) *tensor.Tensor {
+	return w.Reshape(1, p.groups, p.cpg, p.rows).Expand(m, p.groups, p.cpg, p.rows)
+}
+
+// feat returns samples [n0, n0+m) of a feature tensor viewed [m, G, Cout/G, ∏Out].
+func (p *convPlan) feat(t *tensor.Tensor, n0, m int) *tensor.Tensor {
+	return t.Slice(0, n0, n0+m).Reshape(m, p.groups, p.cpg, p.outSize)
+}
+
+// unfold returns the columns of samples [n0, n0+m) of img viewed [m, G, rows, ∏Out]
+// (img itself when the kernel is pointwise).
+func (p *convPlan) unfold(img *tensor.Tensor, n0, m int) *tensor.Tensor {
+	src := img.Slice(0, n0, n0+m)
+	if p.pointwise {
+		return src.Reshape(m, p.groups, p.rows, p.outSize)
+	}
+	cs := p.col.Slice(0, 0, m)
+	p.dev.Im2Col(cs, src, p.g)
+	return cs.Reshape(m, p.groups, p.rows, p.outSize)
+}
+
+// fold computes samples [n0, n0+m) of the zeroed img (or, pointwise, overwrites them)
+// from the feature gradient: columns = wᵀ·feat per group, then col2im.
+func (p *convPlan) fold(img, w, feat *tensor.Tensor, n0, m int) {
+	f := p.feat(feat, n0, m)
+	if p.pointwise {
+		p.dev.MatMul(img.Slice(0, n0, n0+m).Reshape(m, p.groups, p.rows, p.outSize), p.weight(w, m), f, true, false, 1, 0)
+		return
+	}
+	cs := p.col.Slice(0, 0, m)
+	p.dev.MatMul(cs.Reshape(m, p.groups, p.rows, p.outSize), p.weight(w, m), f, true, false, 1, 0)
+	p.dev.Col2Im(img.Slice(0, n0, n0+m), cs, p.g)
+}
+
+// newImage returns an image-side tensor ready for fold: zeroed unless pointwise.
+func (p *convPlan) newImage(shape []int) *tensor.Tensor {
+	if p.pointwise {
+		return tensor.New(p.dev, shape...)
+	}
+	return tensor.Zeros(p.dev, shape...)
+}
+
+// newFilterT returns the accumulator of the filter gradient, stored transposed:
+// dwᵀ: [G, rows, Cout/G]. Accumulating cols·featᵀ is the faster GEMM shape (the long
+// ∏Out axis is contiguous in both operands); finishFilter transposes it once.
+func (p *convPlan) newFilterT() *tensor.Tensor {
+	return tensor.New(p.dev, p.groups, p.rows, p.cpg)
+}
+
+// accumFilterT adds Σ_i colsᵢ·featᵢᵀ over the m samples of c: [m, G, rows, ∏Out] and
+// f: [m, G, Cout/G, ∏Out] into dwT: [G, rows, Cout/G]; first overwrites it instead.
+func (p *convPlan) accumFilterT(dwT, c, f *tensor.Tensor, first bool) {
+	for i := range c.Dim(0) {
+		beta := float32(1)
+		if first && i == 0 {
+			beta = 0
+		}
+		a := c.Slice(0, i, i+1).Reshape(p.groups, p.rows, p.outSize)
+		b := f.Slice(0, i, i+1).Reshape(p.groups, p.cpg, p.outSize)
+		p.dev.MatMul(dwT, a, b, false, true, 1, beta)
+	}
+}
+
+// finishFilter returns dw: wShape = [Cout, Cin/G, *K] from the accumulated dwT (which
+// it frees); n == 0 samples gives zeros.
+func (p *convPlan) finishFilter(dwT *tensor.Tensor, wShape []int, n int) *tensor.Tensor {
+	dw := tensor.New(p.dev, wShape...)
+	if n == 0 {
+		p.dev.Fill(dw, 0)
+	} else {
+		p.dev.CopyStrided(dw.Reshape(p.groups, p.cpg, p.rows), dwT.Transpose(1, 2))
+	}
+	p.dev.Free(dwT.Buffer())
+	return dw
+}
+
+// convForward computes y: [N, Cout, *g.Out] = conv(x: [N, Cin, *g.In], w: [Cout,
+// Cin/groups, *g.Kernel]) without bias: per chunk of samples, columns = im2col(x) viewed
+// [m, G, (Cin/G)·∏K, ∏Out], w viewed [G, Cout/G, (Cin/G)·∏K] broadcast over m, and one
+// batched MatMul. A 1×1 kernel with stride 1 and no padding uses x as its columns.
+func convForward(x, w *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Tensor {
+	n := x.Dim(0)
+	p := newConvPlan(x.Device(), g, groups, w.Shape(), n, x.Dim(1))
+	defer p.release()
+	y := tensor.New(p.dev, append([]int{n, w.Dim(0)}, g.Out...)...)
+	for n0 := 0; n0 < n; n0 += p.nb {
+		m := min(p.nb, n-n0)
+		c := p.unfold(x, n0, m)
+		p.dev.MatMul(p.feat(y, n0, m), p.weight(w, m), c, false, false, 1, 0)
 	}
 	return y
 }
 
-// convDataGrad computes dx: xShape = [N, Cin, *g.In] from dy: [N, Cout, *g.Out] for the
-// convolution with w: [Cout, Cin/groups, *g.Kernel]: dcol = wᵀ·dy per group, then
-// col2im into a zeroed dx. (It is also the forward pass of the transposed convolution.)
-func convDataGrad(dy, w *tensor.Tensor, g tensor.ConvGeom, groups int, xShape []int) *tensor.Tensor {
-	dev := dy.Device()
-	n, cin := xShape[0], xShape[1]
-	cout := w.Dim(0)
-	cpg := cout / groups
-	rows := w.Numel() / cout
-	outSize := g.OutSize()
-	wv := w.Reshape(1, groups, cpg, rows)
-	pointwise := isPointwise(g)
-	nb := colChunk(n, cin*g.KernelSize()*outSize, pointwise)
-	var dx, col *tensor.Tensor
-	if pointwise {
-		dx = tensor.New(dev, xShape...)
-	} else {
-		dx = tensor.Zeros(dev, xShape...)
-		col = tensor.New(dev, nb, cin*g.KernelSize(), outSize)
-		defer dev.Free(col.Buffer())
+// convImage computes the image-side tensor of shape imgShape = [N, Cin, *g.In] from
+// feat: [N, Cout, *g.Out]: wᵀ·feat per group folded by col2im. It is the input gradient
+// of the convolution and the forward pass of the transposed convolution.
+func convImage(feat, w *tensor.Tensor, g tensor.ConvGeom, groups int, imgShape []int) *tensor.Tensor {
+	n := imgShape[0]
+	p := newConvPlan(feat.Device(), g, groups, w.Shape(), n, imgShape[1])
+	defer p.release()
+	img := p.newImage(imgShape)
+	for n0 := 0; n0 < n; n0 += p.nb {
+		p.fold(img, w, feat, n0, min(p.nb, n-n0))
 	}
-	for n0 := 0; n0 < n; n0 += nb {
-		m := min(nb, n-n0)
-		dys := dy.Slice(0, n0, n0+m).Reshape(m, groups, cpg, outSize)
-		we := wv.Expand(m, groups, cpg, rows)
-		if pointwise {
-			dev.MatMul(dx.Slice(0, n0, n0+m).Reshape(m, groups, rows, outSize), we, dys, true, false, 1, 0)
-			continue
-		}
-		cs := col.Slice(0, 0, m)
-		dev.MatMul(cs.Reshape(m, groups, rows, outSize), we, dys, true, false, 1, 0)
-		dev.Col2Im(dx.Slice(0, n0, n0+m), cs, g)
-	}
-	return dx
+	return img
 }
 
-// convFilterGrad computes dw: wShape = [Cout, Cin/groups, *g.Kernel] = Σ_n dy_n·col_nᵀ
-// per group, from dy: [N, Cout, *g.Out] and x: [N, Cin, *g.In].
-func convFilterGrad(dy, x *tensor.Tensor, g tensor.ConvGeom, groups int, wShape []int) *tensor.Tensor {
-	dev := dy.Device()
-	n, cin := x.Dim(0), x.Dim(1)
-	cout := wShape[0]
-	cpg := cout / groups
-	dw := tensor.New(dev, wShape...)
-	rows := dw.Numel() / cout
-	outSize := g.OutSize()
-	dwv := dw.Reshape(groups, cpg, rows)
-	pointwise := isPointwise(g)
-	nb := colChunk(n, cin*g.KernelSize()*outSize, pointwise)
-	var col *tensor.Tensor
-	if !pointwise {
-		col = tensor.New(dev, nb, cin*g.KernelSize(), outSize)
-		defer dev.Free(col.Buffer())
+// convBackward returns the gradients of the convolution y = conv(x, w) for dy:
+// dx (when wantX) and dw = Σ_n dy_n·im2col(x_n)ᵀ (when wantW); nil when not wanted.
+// Both share one column buffer per chunk.
+func convBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX, wantW bool) (dx, dw *tensor.Tensor) {
+	n := x.Dim(0)
+	p := newConvPlan(x.Device(), g, groups, w.Shape(), n, x.Dim(1))
+	defer p.release()
+	var dwT *tensor.Tensor
+	if wantX {
+		dx = p.newImage(x.Shape())
 	}
-	if n == 0 {
-		dev.Fill(dw, 0)
+	if wantW {
+		dwT = p.newFilterT()
 	}
-	for n0 := 0; n0 < n; n0 += nb {
-		m := min(nb, n-n0)
-		var c *tensor.Tensor
-		if pointwise {
-			c = x.Slice(0, n0, n0+m).Reshape(m, groups, rows, outSize)
-		} else {
-			cs := col.Slice(0, 0, m)
-			dev.Im2Col(cs, x.Slice(0, n0, n0+m), g)
-			c = cs.Reshape(m, groups, rows, outSize)
+	for n0 := 0; n0 < n; n0 += p.nb {
+		m := min(p.nb, n-n0)
+		if wantW {
+			p.accumFilterT(dwT, p.unfold(x, n0, m), p.feat(dy, n0, m), n0 == 0)
 		}
-		dys := dy.Slice(0, n0, n0+m).Reshape(m, groups, cpg, outSize)
-		for i := range m {
-			beta := float32(1)
-			if n0+i == 0 {
-				beta = 0
-			}
-			a := dys.Slice(0, i, i+1).Reshape(groups, cpg, outSize)
-			bm := c.Slice(0, i, i+1).Reshape(groups, rows, outSize)
-			dev.MatMul(dwv, a, bm, false, true, 1, beta)
+		if wantX {
+			p.fold(dx, w, dy, n0, m)
 		}
 	}
-	return dw
+	if wantW {
+		dw = p.finishFilter(dwT, w.Shape(), n)
+	}
+	return dx, dw
+}
+
+// convTransposeBackward returns the gradients of the transposed convolution
+// y = convImage(x, w) for dy (y's shape): dx = conv(dy, w) (when wantX) and
+// dw = Σ_n x_n·im2col(dy_n)ᵀ (when wantW), sharing one im2col of dy per chunk.
+func convTransposeBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX, wantW bool) (dx, dw *tensor.Tensor) {
+	n := dy.Dim(0)
+	p := newConvPlan(dy.Device(), g, groups, w.Shape(), n, dy.Dim(1))
+	defer p.release()
+	var dwT *tensor.Tensor
+	if wantX {
+		dx = tensor.New(p.dev, x.Shape()...)
+	}
+	if wantW {
+		dwT = p.newFilterT()
+	}
+	for n0 := 0; n0 < n; n0 += p.nb {
+		m := min(p.nb, n-n0)
+		c := p.unfold(dy, n0, m)
+		if wantX {
+			p.dev.MatMul(p.feat(dx, n0, m), p.weight(w, m), c, false, false, 1, 0)
+		}
+		if wantW {
+			p.accumFilterT(dwT, c, p.feat(x, n0, m), n0 == 0)
+		}
+	}
+	if wantW {
+		dw = p.finishFilter(dwT, w.Shape(), n)
+	}
+	return dx, dw
 }
 
 // isPointwise reports whether im2col is the identity: 1×1 kernel, stride 1, no padding.
@@ -222,14 +355,6 @@ func isPointwise(g tensor.ConvGeom) bool {
 		}
 	}
 	return true
-}
-
-// colChunk returns how many samples of perSample column elements to unfold at once.
-func colChunk(n, perSample int, pointwise bool) int {
-	if pointwise || perSample == 0 {
-		return max(n, 1)
-	}
-	return min(max(n, 1), max(colBudget/perSample, 1))
 }
 
 // checkBias panics unless b is nil or has shape [c].

@@ -185,26 +185,42 @@ func TestConvGrad(t *testing.T) {
 	}
 }
 
-// TestConvChunked runs the im2col path a few samples at a time and checks values and
-// gradients against the unchunked result.
+// TestConvChunked runs the im2col paths of Conv and ConvTranspose one sample at a time
+// and checks values and gradients against the unchunked result.
 func TestConvChunked(t *testing.T) {
-	c := convCases[1]
-	in := c.inputs()
-	run := func() []*Var {
-		tp := NewTape()
-		vars := []*Var{NewLeaf(in[0]), NewLeaf(in[1]), NewLeaf(in[2])}
-		y := c.apply(tp, vars)
-		tp.BackwardWith(y, cvRand(9, y.Shape()...))
-		return append(vars, y)
+	type op struct {
+		name string
+		in   []*tensor.Tensor
+		f    func(tp *Tape, in []*Var) *Var
 	}
-	ref := run()
-	saved := colBudget
-	colBudget = 1 // one sample per chunk
-	defer func() { colBudget = saved }()
-	got := run()
-	cvClose(t, "value", got[3].Value, ref[3].Value, 1e-6)
-	for i := range 3 {
-		cvClose(t, fmt.Sprintf("grad %d", i), got[i].Grad, ref[i].Grad, 1e-5)
+	ops := []op{
+		{"conv", convCases[1].inputs(), convCases[1].apply},
+		{"conv groups", convCases[3].inputs(), convCases[3].apply},
+		{"conv transpose", convTCases[3].inputs(), convTCases[3].apply},
+	}
+	for _, o := range ops {
+		t.Run(o.name, func(t *testing.T) {
+			run := func() []*Var {
+				tp := NewTape()
+				vars := make([]*Var, len(o.in))
+				for i, x := range o.in {
+					vars[i] = NewLeaf(x)
+				}
+				y := o.f(tp, vars)
+				tp.BackwardWith(y, cvRand(9, y.Shape()...))
+				return append(vars, y)
+			}
+			ref := run()
+			saved := colBudget
+			colBudget = 1 // one sample per chunk
+			defer func() { colBudget = saved }()
+			got := run()
+			n := len(o.in)
+			cvClose(t, "value", got[n].Value, ref[n].Value, 1e-6)
+			for i := range n {
+				cvClose(t, fmt.Sprintf("grad %d", i), got[i].Grad, ref[i].Grad, 1e-5)
+			}
+		})
 	}
 }
 

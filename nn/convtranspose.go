@@ -56,7 +56,7 @@ func (tp *Tape) ConvTranspose(x, w, b *Var, o ConvTransposeOptions) *Var {
 	xv, wv := x.Value.Contiguous(), w.Value.Contiguous()
 	yShape := append([]int{xs[0], cout}, outSp...)
 
-	y := convDataGrad(xv, wv, g, groups, yShape)
+	y := convImage(xv, wv, g, groups, yShape)
 	if b != nil {
 		addChannelBias(y, b.Value)
 	}
@@ -67,13 +67,12 @@ func (tp *Tape) ConvTranspose(x, w, b *Var, o ConvTransposeOptions) *Var {
 				return
 			}
 			dy := out.Grad
-			if x.RequiresGrad() {
-				accumulate(x, convForward(dy, wv, g, groups))
+			dx, dw := convTransposeBackward(dy, xv, wv, g, groups, x.RequiresGrad(), w.RequiresGrad())
+			if dx != nil {
+				accumulate(x, dx)
 			}
-			if w.RequiresGrad() {
-				// dW[ci, co, k] = Σ x[ci]·im2col(dy)[co, k]: the filter gradient of the
-				// underlying convolution with the roles of dy and x exchanged.
-				accumulate(w, convFilterGrad(xv, dy, g, groups, ws))
+			if dw != nil {
+				accumulate(w, dw)
 			}
 			if b != nil && b.RequiresGrad() {
 				accumulate(b, channelBiasGrad(dy))

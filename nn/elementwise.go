@@ -145,7 +145,13 @@ func (tp *Tape) Sub(a, b *Var) *Var {
 			dev := dy.Device()
 			var gb *tensor.Tensor
 			if wantsGrad(b) {
-				gb = reduceTo(dev, affineT(dy, -1, 0), b.Shape())
+				// Reduce first, then negate (in place when the reduction made a copy).
+				gb = reduceTo(dev, dy, b.Shape())
+				if sharesBuffer(gb, dy) {
+					gb = affineT(gb, -1, 0)
+				} else {
+					dev.Affine(gb, gb, -1, 0)
+				}
 			}
 			if wantsGrad(a) {
 				accumulateFrom(a, reduceTo(dev, dy, a.Shape()), dy)

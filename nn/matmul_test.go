@@ -101,6 +101,10 @@ func TestMatMulViews(t *testing.T) {
 	gradCheck(t, func(tp *Tape, in []*Var) *Var {
 		return tp.MatMul(tp.Permute(in[0], 0, 2, 1), tp.Permute(in[1], 1, 0, 2), false, false)
 	}, []*tensor.Tensor{opRand(51, 2, 4, 3), opRand(52, 4, 2, 5)}, gradCheckOpts{})
+	// A transposed input to Linear.
+	gradCheck(t, func(tp *Tape, in []*Var) *Var {
+		return tp.Linear(tp.Transpose(in[0], 0, 1), in[1], in[2])
+	}, []*tensor.Tensor{opRand(53, 3, 7), opRand(54, 2, 3), opRand(55, 2)}, gradCheckOpts{})
 }
 
 func TestMatMulPanics(t *testing.T) {

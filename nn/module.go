@@ -19,9 +19,9 @@ const (
 // Param is one named state_dict entry of a module: a PyTorch-style dotted name
 // ("blocks.3.attn.qkv.weight") and its Var.
 type Param struct {
-	Name string
+	Name string // PyTorch state_dict key
 	*Var
-	Kind ParamKind
+	Kind ParamKind // trainable, frozen or buffer
 }
 
 // Module is a layer or model: a forward pass and its state_dict entries, in PyTorch's

@@ -238,3 +238,23 @@ func TestInstanceNorm(t *testing.T) {
 	opClose(t, "value", y.Value.Values(), want, 1e-4)
 	gradCheck(t, f, in, gradCheckOpts{step: 1e-3})
 }
+
+func TestNormPartialAffine(t *testing.T) {
+	x, v := opRand(131, 2, 4, 3), opRand(132, 4)
+	for _, tc := range []struct {
+		name string
+		f    func(tp *Tape, x, v *Var) *Var
+	}{
+		{"layernorm-w", func(tp *Tape, x, v *Var) *Var { return tp.LayerNorm(tp.Transpose(x, 1, 2), v, nil, 1e-5) }},
+		{"layernorm-b", func(tp *Tape, x, v *Var) *Var { return tp.LayerNorm(tp.Transpose(x, 1, 2), nil, v, 1e-5) }},
+		{"batchnorm-w", func(tp *Tape, x, v *Var) *Var { return tp.BatchNorm(x, v, nil, nil, nil, 0.1, 1e-5, true) }},
+		{"batchnorm-b", func(tp *Tape, x, v *Var) *Var { return tp.BatchNorm(x, nil, v, nil, nil, 0.1, 1e-5, true) }},
+		{"groupnorm-w", func(tp *Tape, x, v *Var) *Var { return tp.GroupNorm(x, v, nil, 2, 1e-5) }},
+		{"groupnorm-b", func(tp *Tape, x, v *Var) *Var { return tp.GroupNorm(x, nil, v, 2, 1e-5) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gradCheck(t, func(tp *Tape, in []*Var) *Var { return tc.f(tp, in[0], in[1]) },
+				[]*tensor.Tensor{x, v}, gradCheckOpts{step: 1e-3})
+		})
+	}
+}

@@ -223,7 +223,11 @@ func (m ResampleMode) String() string {
 
 // AdamWParams are the hyper-parameters of one [Device.AdamW] step.
 type AdamWParams struct {
-	LR, Beta1, Beta2, Eps, WeightDecay float32
+	LR          float32 // learning rate
+	Beta1       float32 // first-moment decay (0.9)
+	Beta2       float32 // second-moment decay (0.999)
+	Eps         float32 // denominator term (1e-8)
+	WeightDecay float32 // decoupled weight decay (0.01 in PyTorch)
 	// Step is the 1-based step count used for bias correction.
 	Step int
 }

@@ -12,9 +12,9 @@ import (
 type ConvGeom struct {
 	In       []int // input spatial size
 	Kernel   []int // window size
-	Stride   []int
+	Stride   []int // step between windows
 	Pad      []int // zero padding on both sides of each axis
-	Dilation []int
+	Dilation []int // spacing between kernel taps
 	Out      []int // output spatial size: ⌊(In + 2·Pad − Dilation·(Kernel−1) − 1)/Stride⌋ + 1
 }
 
