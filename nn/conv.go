@@ -13,9 +13,11 @@ import (
 // Same is PyTorch's padding='same': the stride must be 1 and Padding empty; when the
 // total padding Dilation·(k−1) of an axis is odd, the extra zero goes on the high side.
 type ConvOptions struct {
-	Stride, Padding, Dilation []int
-	Groups                    int
-	Same                      bool
+	Stride   []int // per spatial axis; nil/empty → 1, one entry → all axes
+	Padding  []int // zeros added on both sides of each spatial axis; nil/empty → 0
+	Dilation []int // spacing between kernel taps per spatial axis; nil/empty → 1
+	Groups   int   // channel groups; Cin and Cout must be divisible by it; 0 → 1
+	Same     bool  // output spatial size equals the input's; needs stride 1 and zero Padding
 }
 
 // colBudget bounds the elements of one im2col buffer: batches whose columns would be
@@ -309,36 +311,6 @@ func convBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX,
 		}
 		if wantX {
 			p.fold(dx, w, dy, n0, m)
-		}
-	}
-	if wantW {
-		dw = p.finishFilter(dwT, w.Shape(), n)
-	}
-	return dx, dw
-}
-
-// convTransposeBackward returns the gradients of the transposed convolution
-// y = convImage(x, w) for dy (y's shape): dx = conv(dy, w) (when wantX) and
-// dw = Σ_n x_n·im2col(dy_n)ᵀ (when wantW), sharing one im2col of dy per chunk.
-func convTransposeBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX, wantW bool) (dx, dw *tensor.Tensor) {
-	n := dy.Dim(0)
-	p := newConvPlan(dy.Device(), g, groups, w.Shape(), n, dy.Dim(1))
-	defer p.release()
-	var dwT *tensor.Tensor
-	if wantX {
-		dx = tensor.New(p.dev, x.Shape()...)
-	}
-	if wantW {
-		dwT = p.newFilterT()
-	}
-	for n0 := 0; n0 < n; n0 += p.nb {
-		m := min(p.nb, n-n0)
-		c := p.unfold(dy, n0, m)
-		if wantX {
-			p.dev.MatMul(p.feat(dx, n0, m), p.weight(w, m), c, false, false, 1, 0)
-		}
-		if wantW {
-			p.accumFilterT(dwT, c, p.feat(x, n0, m), n0 == 0)
 		}
 	}
 	if wantW {

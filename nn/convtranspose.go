@@ -11,8 +11,11 @@ import (
 // stride 1, padding 0, output padding 0 and dilation 1; a slice with one entry applies
 // to every spatial axis. Groups 0 means 1.
 type ConvTransposeOptions struct {
-	Stride, Padding, OutputPadding, Dilation []int
-	Groups                                   int
+	Stride        []int // per spatial axis; nil/empty → 1, one entry → all axes
+	Padding       []int // removed from both sides of each output axis; nil/empty → 0
+	OutputPadding []int // extra size added on the high side of each output axis; must be < stride; nil/empty → 0
+	Dilation      []int // spacing between kernel taps per spatial axis; nil/empty → 1
+	Groups        int   // channel groups; Cin must be divisible by it; 0 → 1
 }
 
 // ConvTranspose is PyTorch's transposed convolution (conv_transpose1d/2d/3d), the
@@ -80,4 +83,34 @@ func (tp *Tape) ConvTranspose(x, w, b *Var, o ConvTransposeOptions) *Var {
 		})
 	}
 	return out
+}
+
+// convTransposeBackward returns the gradients of the transposed convolution
+// y = convImage(x, w) for dy (y's shape): dx = conv(dy, w) (when wantX) and
+// dw = Σ_n x_n·im2col(dy_n)ᵀ (when wantW), sharing one im2col of dy per chunk.
+func convTransposeBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX, wantW bool) (dx, dw *tensor.Tensor) {
+	n := dy.Dim(0)
+	p := newConvPlan(dy.Device(), g, groups, w.Shape(), n, dy.Dim(1))
+	defer p.release()
+	var dwT *tensor.Tensor
+	if wantX {
+		dx = tensor.New(p.dev, x.Shape()...)
+	}
+	if wantW {
+		dwT = p.newFilterT()
+	}
+	for n0 := 0; n0 < n; n0 += p.nb {
+		m := min(p.nb, n-n0)
+		c := p.unfold(dy, n0, m)
+		if wantX {
+			p.dev.MatMul(p.feat(dx, n0, m), p.weight(w, m), c, false, false, 1, 0)
+		}
+		if wantW {
+			p.accumFilterT(dwT, c, p.feat(x, n0, m), n0 == 0)
+		}
+	}
+	if wantW {
+		dw = p.finishFilter(dwT, w.Shape(), n)
+	}
+	return dx, dw
 }

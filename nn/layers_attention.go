@@ -14,8 +14,9 @@ import (
 // State_dict entries: "qkv.weight" [3D, D], "qkv.bias" [3D] (absent without qkv bias),
 // "proj.weight" [D, D], "proj.bias" [D].
 type Attention struct {
-	QKV, Proj *Linear
-	Heads     int
+	QKV   *Linear // D → 3·D input projection ("qkv"), outputs ordered [q; k; v]
+	Proj  *Linear // D → D output projection ("proj")
+	Heads int     // number of heads; D must be a multiple of it
 }
 
 // NewAttention returns an Attention over dim features with heads heads (dim must be a
@@ -56,7 +57,8 @@ func (a *Attention) Params() []Param {
 // [..., Out]. State_dict entries: "fc1.weight" [Hidden, D], "fc1.bias",
 // "fc2.weight" [Out, Hidden], "fc2.bias".
 type MLP struct {
-	FC1, FC2 *Linear
+	FC1 *Linear // D → Hidden ("fc1"), followed by GELU
+	FC2 *Linear // Hidden → Out ("fc2")
 }
 
 // NewMLP returns an MLP in → hidden → out with PyTorch's default Linear init from rng.
@@ -77,9 +79,10 @@ func (m *MLP) Params() []Param {
 // BlockOptions configure [NewBlock]. The zero value of each optional field is the
 // default of timm's Block as BiaPy builds it.
 type BlockOptions struct {
-	Dim, Heads int
-	MLPRatio   float64 // hidden = int(Dim·MLPRatio); 0 means 4
-	NoQKVBias  bool    // qkv_bias=False (BiaPy passes True, the default here)
+	Dim       int     // token feature size D
+	Heads     int     // attention heads; Dim must be a multiple of it
+	MLPRatio  float64 // hidden = int(Dim·MLPRatio); 0 means 4
+	NoQKVBias bool    // qkv_bias=False (BiaPy passes True, the default here)
 	// Eps of the two LayerNorms; 0 means 1e-5 (nn.LayerNorm's default, UNETR); MAE
 	// uses 1e-6.
 	Eps float32
@@ -90,10 +93,10 @@ type BlockOptions struct {
 // State_dict entries: "norm1.*", "attn.qkv.*", "attn.proj.*", "norm2.*", "mlp.fc1.*",
 // "mlp.fc2.*".
 type Block struct {
-	Norm1 *LayerNorm
-	Attn  *Attention
-	Norm2 *LayerNorm
-	MLP   *MLP
+	Norm1 *LayerNorm // LayerNorm before the attention ("norm1")
+	Attn  *Attention // self-attention sub-layer ("attn")
+	Norm2 *LayerNorm // LayerNorm before the MLP ("norm2")
+	MLP   *MLP       // feed-forward sub-layer D → Hidden → D ("mlp")
 }
 
 // NewBlock returns a transformer block with PyTorch's default init from rng.

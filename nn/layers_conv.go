@@ -15,7 +15,7 @@ type ConvConfig struct {
 	In, Out int // channels
 	// Dims is the number of spatial axes (1–3); 0 means len(Kernel).
 	Dims   int
-	Kernel []int
+	Kernel []int // kernel size per spatial axis, or one entry for all axes; required
 	// Stride, Padding and Dilation: nil means 1, 0, 1. For ConvTranspose, Padding is the
 	// transposed convolution's padding.
 	Stride, Padding, Dilation []int
@@ -64,9 +64,9 @@ func (c ConvConfig) groups(op string) int {
 // State_dict entries: "weight" [Out, In/Groups, *Kernel], "bias" [Out] (absent with
 // NoBias).
 type Conv struct {
-	W    *Var // [Out, In/Groups, *Kernel]
-	B    *Var // [Out], or nil
-	Opts ConvOptions
+	W    *Var        // [Out, In/Groups, *Kernel]
+	B    *Var        // [Out], or nil
+	Opts ConvOptions // stride, padding, dilation, groups and Same passed to [Tape.Conv]
 }
 
 // NewConv returns a convolution on the CPU with PyTorch's default init from rng:
@@ -104,9 +104,9 @@ func (m *Conv) Params() []Param { return weightBias(m.W, m.B) }
 // State_dict entries: "weight" [In, Out/Groups, *Kernel] (PyTorch layout), "bias"
 // [Out] (absent with NoBias).
 type ConvTranspose struct {
-	W    *Var // [In, Out/Groups, *Kernel]
-	B    *Var // [Out], or nil
-	Opts ConvTransposeOptions
+	W    *Var                 // [In, Out/Groups, *Kernel]
+	B    *Var                 // [Out], or nil
+	Opts ConvTransposeOptions // stride, padding, output padding, dilation and groups passed to [Tape.ConvTranspose]
 }
 
 // NewConvTranspose returns a transposed convolution on the CPU with PyTorch's default

@@ -46,7 +46,7 @@ func MoveTo(m Module, dev tensor.Device) {
 // Sequential is torch.nn.Sequential: it applies its layers in order. Child i's
 // state_dict entries are prefixed with "i." ("0.weight", "1.running_mean", …).
 type Sequential struct {
-	Layers []Module
+	Layers []Module // children, applied in order; index i is the state_dict prefix "i."
 }
 
 // NewSequential returns a Sequential of the given layers.
@@ -80,9 +80,9 @@ func (s *Sequential) SetTraining(train bool) {
 // probability P and the rest scaled by 1/(1−P) (masks drawn from RNG); in eval mode,
 // or with P = 0, it is the identity. It has no state_dict entries.
 type Dropout struct {
-	P        float32
-	RNG      *tensor.RNG
-	Training bool
+	P        float32     // drop probability in [0, 1]
+	RNG      *tensor.RNG // source of the masks, drawn on the host
+	Training bool        // dropout is applied only when true; NewDropout sets it
 }
 
 // NewDropout returns a Dropout in training mode drawing its masks from rng.
@@ -119,7 +119,9 @@ func (ReLU) Params() []Param { return nil }
 // LeakyReLU is torch.nn.LeakyReLU(negative_slope=Slope): x if x > 0 else Slope·x.
 // PyTorch's default slope is 0.01 (BiaPy's leaky_relu uses 0.2); the zero value has
 // slope 0.
-type LeakyReLU struct{ Slope float32 }
+type LeakyReLU struct {
+	Slope float32 // multiplier for x ≤ 0 (negative_slope)
+}
 
 // Forward applies the activation.
 func (a LeakyReLU) Forward(tp *Tape, x *Var) *Var { return tp.LeakyReLU(x, a.Slope) }
@@ -129,7 +131,9 @@ func (LeakyReLU) Params() []Param { return nil }
 
 // ELU is torch.nn.ELU(alpha=Alpha): x if x > 0 else Alpha·(eˣ−1). PyTorch's default α
 // is 1; the zero value has α 0.
-type ELU struct{ Alpha float32 }
+type ELU struct {
+	Alpha float32 // scale α of eˣ−1 for x ≤ 0
+}
 
 // Forward applies the activation.
 func (a ELU) Forward(tp *Tape, x *Var) *Var { return tp.ELU(x, a.Alpha) }
@@ -184,7 +188,9 @@ func (Identity) Params() []Param { return nil }
 
 // Softmax is torch.nn.Softmax(dim=Axis): x → softmax along Axis (negative counts from
 // the end).
-type Softmax struct{ Axis int }
+type Softmax struct {
+	Axis int // axis to normalize over; negative counts from the end
+}
 
 // Forward applies the softmax along s.Axis.
 func (s Softmax) Forward(tp *Tape, x *Var) *Var {
@@ -204,7 +210,11 @@ func (Softmax) Params() []Param { return nil }
 // MaxPool is torch.nn.MaxPool1d/2d/3d: x: [N, C, *in] → [N, C, *out], window Kernel,
 // Stride (nil means Kernel, PyTorch's default) and Padding (nil means 0); one entry
 // applies to all axes.
-type MaxPool struct{ Kernel, Stride, Padding []int }
+type MaxPool struct {
+	Kernel  []int // window size per spatial axis, or one entry for all
+	Stride  []int // step per spatial axis; nil/empty means Kernel
+	Padding []int // implicit padding on both sides per axis, at most Kernel/2; nil/empty means 0
+}
 
 // Forward pools x.
 func (p MaxPool) Forward(tp *Tape, x *Var) *Var {
@@ -216,7 +226,11 @@ func (MaxPool) Params() []Param { return nil }
 
 // AvgPool is torch.nn.AvgPool1d/2d/3d (count_include_pad=True): x: [N, C, *in] →
 // [N, C, *out]; fields as [MaxPool].
-type AvgPool struct{ Kernel, Stride, Padding []int }
+type AvgPool struct {
+	Kernel  []int // window size per spatial axis, or one entry for all
+	Stride  []int // step per spatial axis; nil/empty means Kernel
+	Padding []int // zero padding on both sides per axis (counted in the average), at most Kernel/2; nil/empty means 0
+}
 
 // Forward pools x.
 func (p AvgPool) Forward(tp *Tape, x *Var) *Var {
@@ -240,8 +254,8 @@ func (GlobalAvgPool) Params() []Param { return nil }
 // "nearest", Linear is "linear"/"bilinear"/"trilinear" by the number of spatial axes;
 // one scale applies to all axes.
 type Upsample struct {
-	Mode   tensor.ResampleMode
-	Scales []float64
+	Mode   tensor.ResampleMode // tensor.Nearest or tensor.Linear
+	Scales []float64           // scale factor per spatial axis, or one entry for all; each > 0
 }
 
 // NewUpsample returns an Upsample with the given mode and per-axis scale factors.
@@ -259,7 +273,9 @@ func (u Upsample) Forward(tp *Tape, x *Var) *Var { return tp.Upsample(x, u.Mode,
 func (Upsample) Params() []Param { return nil }
 
 // PixelShuffle is torch.nn.PixelShuffle(R): [N, C·R², H, W] → [N, C, H·R, W·R].
-type PixelShuffle struct{ R int }
+type PixelShuffle struct {
+	R int // upscale factor r ≥ 1; C·R² input channels become C
+}
 
 // Forward rearranges x.
 func (p PixelShuffle) Forward(tp *Tape, x *Var) *Var { return tp.PixelShuffle(x, p.R) }

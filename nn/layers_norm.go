@@ -50,11 +50,12 @@ type BatchNormOptions struct {
 // buffers "running_mean", "running_var" [C] and "num_batches_tracked" (a 0-d float32
 // tensor; PyTorch stores int64) unless NoRunningStats.
 type BatchNorm struct {
-	W, B                    *Var // [C], or nil
-	RunningMean, RunningVar *Var // [C] buffers, or nil
-	NumBatchesTracked       *Var // 0-d buffer, or nil
-	Eps, Momentum           float32
-	Training                bool
+	W, B                    *Var    // [C], or nil
+	RunningMean, RunningVar *Var    // [C] buffers, or nil
+	NumBatchesTracked       *Var    // 0-d buffer, or nil
+	Eps                     float32 // added to the variance; NewBatchNorm turns 0 into 1e-5
+	Momentum                float32 // running-statistics update weight; NewBatchNorm turns 0 into 0.1
+	Training                bool    // batch statistics and running updates when true; else the running statistics (if any)
 }
 
 // NewBatchNorm returns a BatchNorm over c channels on the CPU in training mode, with
@@ -129,9 +130,9 @@ func (m *BatchNorm) Params() []Param {
 // (x−μ)/√(σ²+eps)·weight + bias with the biased variance. State_dict entries:
 // "weight", "bias" [D] (absent with NoAffine).
 type LayerNorm struct {
-	W, B *Var // [D], or nil
-	D    int
-	Eps  float32
+	W, B *Var    // [D], or nil
+	D    int     // normalized feature size (last axis)
+	Eps  float32 // added to the variance; NewLayerNorm turns 0 into 1e-5
 }
 
 // NewLayerNorm returns a LayerNorm over d features on the CPU with weight 1, bias 0.
@@ -159,9 +160,10 @@ func (m *LayerNorm) Params() []Param { return weightBias(m.W, m.B) }
 // C/Groups channels and all spatial positions, then a per-channel affine transform.
 // State_dict entries: "weight", "bias" [C] (absent with NoAffine).
 type GroupNorm struct {
-	W, B      *Var // [C], or nil
-	Groups, C int
-	Eps       float32
+	W, B   *Var    // [C], or nil
+	Groups int     // number of channel groups; divides C
+	C      int     // number of channels
+	Eps    float32 // added to the variance; NewGroupNorm turns 0 into 1e-5
 }
 
 // NewGroupNorm returns a GroupNorm of c channels in groups groups on the CPU with
@@ -198,9 +200,9 @@ type InstanceNormOptions struct {
 // positions, in training and eval mode alike. State_dict entries: "weight", "bias"
 // [C] only with Affine.
 type InstanceNorm struct {
-	W, B *Var // [C], or nil
-	C    int
-	Eps  float32
+	W, B *Var    // [C], or nil
+	C    int     // number of channels
+	Eps  float32 // added to the variance; NewInstanceNorm turns 0 into 1e-5
 }
 
 // NewInstanceNorm returns an InstanceNorm over c channels on the CPU.
