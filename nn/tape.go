@@ -47,6 +47,21 @@ func (v *Var) ZeroGrad() { v.Grad = nil }
 // flag). A Tape is not safe for concurrent use.
 type Tape struct {
 	backward []func()
+	hook     func(name string, out *Var)
+}
+
+// SetHook installs fn, which [Tape.Trace] calls with every traced module output (nil
+// removes it). models.Summary uses it to learn each layer's output shape.
+func (tp *Tape) SetHook(fn func(name string, out *Var)) { tp.hook = fn }
+
+// Trace reports a named module output to the tape's hook, if any, and returns out
+// unchanged. Models call it at layer boundaries with the layer's state_dict prefix.
+// It is free on a nil tape or a tape without a hook.
+func (tp *Tape) Trace(name string, out *Var) *Var {
+	if tp != nil && tp.hook != nil {
+		tp.hook(name, out)
+	}
+	return out
 }
 
 // NewTape returns an empty tape.
