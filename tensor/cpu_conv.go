@@ -37,7 +37,7 @@ func (q *geom3) validRange(a, k int) (lo, hi int) {
 	off, s := q.tapOffset(a, k), q.s[a]
 	lo = 0
 	if off < 0 {
-		lo = (-off + s - 1) / s
+		lo = min((-off+s-1)/s, q.out[a])
 	}
 	hi = 0
 	if last := q.in[a] - 1 - off; last >= 0 {
@@ -139,6 +139,9 @@ func im2colRow(dst, src []float32, q *geom3, kd, kh, kw int) {
 			in := src[(id*hIn+ih)*wIn : (id*hIn+ih+1)*wIn]
 			clear(row[:wLo])
 			clear(row[wHi:])
+			if wLo >= wHi {
+				continue
+			}
 			if sw == 1 {
 				copy(row[wLo:wHi], in[wLo+offW:wHi+offW])
 				continue

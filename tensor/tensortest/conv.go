@@ -120,6 +120,8 @@ var convCases = []windowCase{
 	{"2d size-1 axis", 2, 2, []int{1, 5}, []int{1, 3}, nil, []int{0, 1}, nil},
 	{"2d 1x1", 1, 4, []int{3, 5}, []int{1, 1}, nil, nil, nil},
 	{"2d pad beyond kernel", 1, 2, []int{4, 4}, []int{2, 2}, nil, []int{2}, nil},
+	{"2d dilated taps wholly in padding (ASPP)", 2, 2, []int{4, 5}, []int{3, 3}, nil, []int{6}, []int{6}},
+	{"3d dilated taps wholly in padding", 1, 1, []int{2, 3, 3}, []int{3, 3, 3}, nil, []int{4}, []int{4}},
 	{"2d 3x3 s1 p1 wide", 1, 1, []int{5, 37}, []int{3, 3}, nil, []int{1}, nil},
 	{"3d 3x3x3 p1", 2, 2, []int{5, 6, 7}, []int{3, 3, 3}, nil, []int{1}, nil},
 	{"3d 1x3x3 s(1,2,2) p(0,1,1)", 1, 3, []int{3, 7, 8}, []int{1, 3, 3}, []int{1, 2, 2}, []int{0, 1, 1}, nil},
