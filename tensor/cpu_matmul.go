@@ -62,8 +62,8 @@ func (CPU) MatMul(dst, a, b *Tensor, transA, transB bool, alpha, beta float32) {
 	}
 	spanA, spanB := matSpan(a), matSpan(b)
 	flops := m * n * max(k, 1)
-	if batch > 1 && flops < 1<<18 {
-		// Many small products (attention heads): one product per task.
+	if batch > 1 && flops < gemm.MinParallelWork {
+		// Many small products (attention heads): whole products per task.
 		parallel.For(batch, max(1, (1<<16)/flops), func(lo, hi int) {
 			idx := make([]int, len(batchShape))
 			for bi := lo; bi < hi; bi++ {

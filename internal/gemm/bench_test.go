@@ -15,7 +15,7 @@ func BenchmarkKernel(b *testing.B) {
 			a, bp := randSlice(r, kc*kern.mr), randSlice(r, kc*kern.nr)
 			c := make([]float32, kern.mr*kern.nr)
 			for b.Loop() {
-				kern.fn(kc, a, bp, c, kern.nr, true)
+				kern.fn(kc, a, 1, kern.mr, bp, c, kern.nr, 1, true)
 			}
 			b.ReportMetric(2*float64(kc*kern.mr*kern.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -2,20 +2,32 @@ package gemm
 
 import (
 	"fmt"
+	"github.com/selfsup/selfsup/internal/parallel"
 	"math"
 	"math/rand/v2"
 	"testing"
 )
 
 // variants returns every kernel this build can run, each also with tiny cache blocks
-// so that the kc/mc/nc loops, edge strips and task splits are exercised on small sizes.
+// so that the kc/mc/nc loops, edge strips and task splits are exercised on small
+// sizes, and (for kernels that can read A in place) with in-place A always and never.
 func variants() []*kernel {
 	var vs []*kernel
 	for _, k := range kernels {
-		tiny := *k
-		tiny.name += "-tinyblocks"
-		tiny.kc, tiny.mc, tiny.nc = 7, 2*k.mr, 2*k.nr
-		vs = append(vs, k, &tiny)
+		vs = append(vs, k)
+		for _, directN := range []int{0, 1 << 30} {
+			tiny := *k
+			tiny.kc, tiny.mc, tiny.nc = 7, 2*k.mr, 2*k.nr
+			tiny.name += "-tinyblocks"
+			tiny.small = nil // the packed path on small sizes too
+			if k.strided {
+				tiny.directN = directN
+				tiny.name += fmt.Sprintf("-directN=%d", directN)
+			} else if directN > 0 {
+				continue
+			}
+			vs = append(vs, &tiny)
+		}
 	}
 	return vs
 }
@@ -119,6 +131,7 @@ func TestSgemmKernels(t *testing.T) {
 	sizes := [][3]int{
 		{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {9, 8, 9}, {17, 33, 65}, {100, 1, 100}, {1, 100, 1},
 		{1, 1, 300}, {130, 257, 70}, {14, 32, 5}, {28, 64, 300}, {5, 3, 0}, {0, 4, 3}, {4, 0, 3},
+		{5, 16, 4}, {7, 17, 6}, {20, 32, 40}, {40, 31, 3}, {9, 64, 9}, {6, 70, 5},
 	}
 	var cases []gemmCase
 	for _, s := range sizes {
@@ -148,9 +161,13 @@ func TestSgemmKernels(t *testing.T) {
 // TestSgemmLarge covers sizes past the default cache blocks of every kernel
 // (several kc blocks, a row count that is not a multiple of any mr).
 func TestSgemmLarge(t *testing.T) {
-	for _, kern := range kernels {
+	for _, kern := range variants() {
+		if kern.kc < 16 {
+			continue // tiny blocks are covered by TestSgemmKernels
+		}
 		for _, tc := range []gemmCase{
 			{m: 301, n: 97, k: 530, alpha: 1, beta: 0},
+			{m: 301, n: 97, k: 530, pad: 1024 - 530, alpha: 1, beta: 0.5},
 			{transA: true, transB: true, m: 67, n: 1100, k: 260, pad: 2, alpha: 0.5, beta: 1},
 		} {
 			t.Run(fmt.Sprintf("%s/%v", kern.name, tc), func(t *testing.T) { check(t, kern, 2, tc) })
@@ -198,5 +215,68 @@ func TestSgemmPanics(t *testing.T) {
 			}()
 			f()
 		})
+	}
+}
+
+// TestPackStrips32 checks the B-panel copy in use (assembly where available) and the
+// Go version against the definition.
+func TestPackStrips32(t *testing.T) {
+	const kc, strips, ldb = 5, 3, 101
+	r := rand.New(rand.NewPCG(5, 5))
+	src := randSlice(r, (kc-1)*ldb+strips*32)
+	for name, f := range map[string]func(dst, src []float32, kc, strips, ldb int){"active": packStrips32, "go": packStrips32Go} {
+		dst := make([]float32, strips*kc*32)
+		f(dst, src, kc, strips, ldb)
+		for tt := range strips {
+			for p := range kc {
+				for x := range 32 {
+					if got, want := dst[(tt*kc+p)*32+x], src[p*ldb+tt*32+x]; got != want {
+						t.Fatalf("%s: strip %d step %d col %d = %v, want %v", name, tt, p, x, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmNested runs parallel products from inside a parallel loop (the pool is then
+// busy, so each product may end up on its caller alone) and checks the results.
+func TestSgemmNested(t *testing.T) {
+	const m, n, k = 150, 140, 130
+	r := rand.New(rand.NewPCG(9, 9))
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float32, m*n)
+	sgemm(1, false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	cs := make([][]float32, 6)
+	parallel.For(len(cs), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			cs[i] = make([]float32, m*n)
+			sgemm(2, false, false, m, n, k, 1, a, k, b, n, 0, cs[i], n)
+		}
+	})
+	for i, c := range cs {
+		for j := range c {
+			if c[j] != want[j] {
+				t.Fatalf("product %d: C[%d] = %v, want %v", i, j, c[j], want[j])
+			}
+		}
+	}
+}
+
+// TestSgemmAllocs checks that steady-state calls reuse their packing buffers.
+func TestSgemmAllocs(t *testing.T) {
+	const m, n, k = 100, 90, 80
+	r := rand.New(rand.NewPCG(4, 4))
+	a, b, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	for _, tc := range []struct {
+		threads int
+		max     float64
+	}{{1, 0.5}, {2, 8}} {
+		allocs := testing.AllocsPerRun(20, func() {
+			sgemm(tc.threads, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		})
+		if allocs > tc.max {
+			t.Errorf("threads=%d: %.1f allocations per call, want ≤ %g", tc.threads, allocs, tc.max)
+		}
 	}
 }

@@ -1,49 +1,49 @@
 package gemm
 
-// packA copies rows [i0, i0+mc) and depth [p0, p0+kc) of alpha·op(A) into dst as
+// packA copies rows [i0, i0+mc) and depth [p0, p0+kc) of op(A) into dst as
 // ⌈mc/mr⌉ strips of kc×mr values (step p of strip s at dst[s·kc·mr + p·mr:]), padding
 // rows past mc with zeros.
-func packA(dst []float32, transA bool, a []float32, lda, i0, mc, p0, kc, mr int, alpha float32) {
+func packA(dst []float32, transA bool, a []float32, lda, i0, mc, p0, kc, mr int) {
 	for s := 0; s < mc; s += mr {
 		rows := min(mr, mc-s)
 		d := dst[s*kc : s*kc+kc*mr]
 		if transA {
 			// op(A)[i, p] = A[p, i]: each step is a contiguous run of A's row p.
+			if rows == 14 && mr == 14 {
+				for p := range kc {
+					*(*[14]float32)(d[p*14:]) = [14]float32(a[(p0+p)*lda+i0+s:])
+				}
+				continue
+			}
 			for p := range kc {
 				src := a[(p0+p)*lda+i0+s:][:rows]
 				dp := d[p*mr : p*mr+mr]
-				if alpha == 1 {
-					copy(dp, src)
-				} else {
-					for r, v := range src {
-						dp[r] = alpha * v
-					}
+				copy(dp, src)
+				if rows < mr {
+					clear(dp[rows:])
 				}
-				clear(dp[rows:])
 			}
 			continue
 		}
 		// op(A)[i, p] = A[i, p]: gather one value from each row per step.
 		if rows == mr && mr == 14 {
-			packA14(d, a, lda, (i0+s)*lda+p0, kc, alpha)
+			packA14(d, a, lda, (i0+s)*lda+p0, kc)
 			continue
+		}
+		if rows < mr {
+			clear(d)
 		}
 		for r := range rows {
 			src := a[(i0+s+r)*lda+p0:][:kc]
 			for p, v := range src {
-				d[p*mr+r] = alpha * v
-			}
-		}
-		if rows < mr {
-			for p := range kc {
-				clear(d[p*mr+rows : p*mr+mr])
+				d[p*mr+r] = v
 			}
 		}
 	}
 }
 
 // packA14 packs one full 14-row strip of a non-transposed A starting at a[off].
-func packA14(d, a []float32, lda, off, kc int, alpha float32) {
+func packA14(d, a []float32, lda, off, kc int) {
 	r0 := a[off:][:kc]
 	r1 := a[off+lda:][:kc]
 	r2 := a[off+2*lda:][:kc]
@@ -61,20 +61,20 @@ func packA14(d, a []float32, lda, off, kc int, alpha float32) {
 	d = d[:14*kc]
 	for p := range kc {
 		dp := d[p*14 : p*14+14]
-		dp[0] = alpha * r0[p]
-		dp[1] = alpha * r1[p]
-		dp[2] = alpha * r2[p]
-		dp[3] = alpha * r3[p]
-		dp[4] = alpha * r4[p]
-		dp[5] = alpha * r5[p]
-		dp[6] = alpha * r6[p]
-		dp[7] = alpha * r7[p]
-		dp[8] = alpha * r8[p]
-		dp[9] = alpha * r9[p]
-		dp[10] = alpha * r10[p]
-		dp[11] = alpha * r11[p]
-		dp[12] = alpha * r12[p]
-		dp[13] = alpha * r13[p]
+		dp[0] = r0[p]
+		dp[1] = r1[p]
+		dp[2] = r2[p]
+		dp[3] = r3[p]
+		dp[4] = r4[p]
+		dp[5] = r5[p]
+		dp[6] = r6[p]
+		dp[7] = r7[p]
+		dp[8] = r8[p]
+		dp[9] = r9[p]
+		dp[10] = r10[p]
+		dp[11] = r11[p]
+		dp[12] = r12[p]
+		dp[13] = r13[p]
 	}
 }
 
@@ -82,30 +82,68 @@ func packA14(d, a []float32, lda, off, kc int, alpha float32) {
 // [p0, p0+kc) of op(B) into dst, strip t at dst[t·kc·nr:] with step p at offset p·nr,
 // padding columns past j0+nc with zeros.
 func packB(dst []float32, transB bool, b []float32, ldb, j0, nc, p0, kc, nr, t0, t1 int) {
+	if !transB && nr == 32 {
+		// Whole 32-wide strips row by row, so that B is read sequentially.
+		full := min(t1, nc/32)
+		if full > t0 {
+			packStrips32(dst[t0*kc*32:], b[p0*ldb+j0+t0*32:], kc, full-t0, ldb)
+			t0 = full
+		}
+	}
 	for t := t0; t < t1; t++ {
 		j := t * nr
 		cols := min(nr, nc-j)
 		d := dst[t*kc*nr : (t+1)*kc*nr]
 		if !transB {
 			// op(B)[p, j] = B[p, j]: each step is a contiguous run of B's row p.
+			if cols == 32 && nr == 32 {
+				for p := range kc {
+					*(*[32]float32)(d[p*32:]) = [32]float32(b[(p0+p)*ldb+j0+j:])
+				}
+				continue
+			}
+			if cols == 16 && nr == 16 {
+				for p := range kc {
+					*(*[16]float32)(d[p*16:]) = [16]float32(b[(p0+p)*ldb+j0+j:])
+				}
+				continue
+			}
+			clear(d)
 			for p := range kc {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[(p0+p)*ldb+j0+j:][:cols])
-				clear(dp[cols:])
+				dp := d[p*nr : p*nr+cols]
+				for x, v := range b[(p0+p)*ldb+j0+j:][:cols] {
+					dp[x] = v
+				}
 			}
 			continue
 		}
 		// op(B)[p, j] = B[j, p]: scatter B's row j across the steps.
-		for c := range cols {
-			src := b[(j0+j+c)*ldb+p0:][:kc]
-			for p, v := range src {
-				d[p*nr+c] = v
+		if cols < nr {
+			clear(d)
+		}
+		// In blocks of 32 steps, so that the strip being written stays in L1.
+		for q := 0; q < kc; q += 32 {
+			q1 := min(q+32, kc)
+			for c := range cols {
+				src := b[(j0+j+c)*ldb+p0+q : (j0+j+c)*ldb+p0+q1]
+				for p, v := range src {
+					d[(q+p)*nr+c] = v
+				}
 			}
 		}
-		if cols < nr {
-			for p := range kc {
-				clear(d[p*nr+cols : p*nr+nr])
-			}
+	}
+}
+
+// packStrips32 copies strips whole 32-wide strips of kc rows of src (row stride ldb)
+// into dst: dst[(t·kc + p)·32 + x] = src[p·ldb + t·32 + x]. Replaced by assembly where
+// the CPU allows.
+var packStrips32 = packStrips32Go
+
+func packStrips32Go(dst, src []float32, kc, strips, ldb int) {
+	for p := range kc {
+		row := src[p*ldb : p*ldb+strips*32]
+		for t := range strips {
+			*(*[32]float32)(dst[(t*kc+p)*32:]) = [32]float32(row[t*32:])
 		}
 	}
 }

@@ -1,0 +1,263 @@
+package gemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/selfsup/selfsup/internal/parallel"
+)
+
+// work is one goroutine's scratch: a packed A block and a tile for partial edges.
+type work struct {
+	a, tmp []float32
+}
+
+var (
+	workPool  = sync.Pool{New: func() any { return new(work) }}
+	panelPool = sync.Pool{New: func() any { return new([]float32) }}
+)
+
+// grow returns s resized to n elements, reallocating only when it is too small.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }
+
+// sgemmPacked is the blocked algorithm: loops over column panels (jc) and depth blocks
+// (pc) pack op(B) into a panel shared by all threads; the tiles of C in that panel are
+// then split into tasks of (row block, column range) that each pack their own A block.
+// When op(B) is narrow, packing A would cost as much as the product, so the kernel
+// reads A in place instead ("direct"), with strides (lda, 1) or (1, lda) if transA.
+func sgemmPacked(kern *kernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	pr := product{kern: kern, threads: threads, transB: transB, b: b, ldb: ldb, n: n, k: k}
+	pr.kc0 = ceilDiv(k, ceilDiv(k, kern.kc))
+	pr.nc0 = roundUp(ceilDiv(n, ceilDiv(n, kern.nc)), nr)
+	// Row blocks: mb blocks of whole strips, as even as possible. With several
+	// threads there are at least tasksPerThread blocks per thread where the strips
+	// allow, so that the load stays balanced.
+	tk := &pr.tk
+	tk.m, tk.mr = m, mr
+	tk.ms = ceilDiv(m, mr)
+	tk.mb = ceilDiv(m, kern.mc)
+	if threads > 1 {
+		tk.mb = max(roundUp(tk.mb, threads), tasksPerThread*threads)
+	}
+	tk.mb = min(tk.mb, tk.ms)
+	pr.mc0 = ceilDiv(tk.ms, tk.mb) * mr // rows of the largest block
+
+	pb := panelPool.Get().(*[]float32)
+	*pb = grow(*pb, pr.kc0*pr.nc0)
+	pr.blk = block{
+		kern: kern, transA: transA, a: a, lda: lda, alpha: alpha, bp: *pb, beta: beta, c: c, ldc: ldc,
+		direct: kern.strided && n <= kern.directN && lda%1024 != 0,
+	}
+	if threads <= 1 {
+		w := pr.work()
+		pr.run(w, nil)
+		workPool.Put(w)
+	} else {
+		// One pool job for the whole product: its phases (pack a B panel, multiply
+		// it) are claimed chunk by chunk by whichever goroutines have joined.
+		ctr := make([]atomic.Int64, 4*ceilDiv(n, pr.nc0)*ceilDiv(k, pr.kc0))
+		shared := &product{}
+		*shared = pr
+		parallel.ForChunks(threads, threads, func(lo, hi int) {
+			w := shared.work()
+			shared.run(w, ctr)
+			workPool.Put(w)
+		})
+	}
+	panelPool.Put(pb)
+}
+
+// product is the plan of one packed product.
+type product struct {
+	kern          *kernel
+	threads       int
+	transB        bool
+	b             []float32
+	ldb, n, k     int
+	kc0, nc0, mc0 int   // largest depth block, panel width, row block
+	tk            tasks // row blocks (the column split is set per panel)
+	blk           block // everything but the panel position
+}
+
+// work returns a scratch sized for the product.
+func (pr *product) work() *work {
+	w := workPool.Get().(*work)
+	w.a = grow(w.a, pr.mc0*pr.kc0)
+	w.tmp = grow(w.tmp, pr.kern.mr*pr.kern.nr)
+	return w
+}
+
+// run goes through the panels (jc) and depth blocks (pc) of the product. With ctr
+// nil it does all the work itself; otherwise each step has two phases (pack the B
+// panel, then the tasks that use it) whose chunks are claimed through ctr (a claim
+// and a done counter per phase), and every goroutine waits for a phase to finish
+// before the next one. Waiting is only ever for chunks that a running goroutine has
+// claimed, so a goroutine that joins late or never cannot cause a deadlock.
+func (pr *product) run(w *work, ctr []atomic.Int64) {
+	nr := pr.kern.nr
+	var blk block
+	var tk tasks
+	ph := 0
+	for jc := 0; jc < pr.n; jc += pr.nc0 {
+		for pc := 0; pc < pr.k; pc += pr.kc0 {
+			blk, tk = pr.blk, pr.tk
+			blk.jc, blk.nc = jc, min(pr.nc0, pr.n-jc)
+			blk.pc, blk.kc, blk.first = pc, min(pr.kc0, pr.k-pc), pc == 0
+			tk.strips = ceilDiv(blk.nc, nr)
+			// Split the panel's columns too when there are too few row blocks.
+			ns := 1
+			if pr.threads > 1 && tk.mb < tasksPerThread*pr.threads {
+				ns = min(tk.strips, ceilDiv(tasksPerThread*pr.threads, tk.mb))
+			}
+			tk.per = ceilDiv(tk.strips, ns)
+			tk.ns = ceilDiv(tk.strips, tk.per)
+			ntasks := tk.mb * tk.ns
+			if ctr == nil {
+				packB(blk.bp, pr.transB, pr.b, pr.ldb, jc, blk.nc, pc, blk.kc, nr, 0, tk.strips)
+				tk.run(w, &blk, 0, ntasks)
+				continue
+			}
+			per := max(1, tk.strips/(tasksPerThread*pr.threads)) // strips per packing chunk
+			claim, done := &ctr[4*ph], &ctr[4*ph+1]
+			nchunks := ceilDiv(tk.strips, per)
+			for i := int(claim.Add(1) - 1); i < nchunks; i = int(claim.Add(1) - 1) {
+				packB(blk.bp, pr.transB, pr.b, pr.ldb, jc, blk.nc, pc, blk.kc, nr, i*per, min((i+1)*per, tk.strips))
+				done.Add(1)
+			}
+			waitFor(done, nchunks)
+			claim, done = &ctr[4*ph+2], &ctr[4*ph+3]
+			for t := int(claim.Add(1) - 1); t < ntasks; t = int(claim.Add(1) - 1) {
+				tk.run(w, &blk, t, t+1)
+				done.Add(1)
+			}
+			waitFor(done, ntasks)
+			ph++
+		}
+	}
+}
+
+// waitFor spins until done reaches n, yielding the processor while it waits.
+func waitFor(done *atomic.Int64, n int) {
+	for i := 0; done.Load() < int64(n); i++ {
+		if i >= 64 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// tasks cuts one packed B panel's share of C into mb row blocks × ns column ranges.
+type tasks struct {
+	m, mr, ms, mb int // rows, strip height, row strips, row blocks
+	strips, ns    int // column strips of the panel, column ranges
+	per           int // column strips per range
+}
+
+// run does tasks [lo, hi): task t is row block t/ns and column range t%ns.
+func (tk *tasks) run(w *work, blk *block, lo, hi int) {
+	for t := lo; t < hi; t++ {
+		ib, jb := t/tk.ns, t%tk.ns
+		i0, i1 := ib*tk.ms/tk.mb*tk.mr, min((ib+1)*tk.ms/tk.mb*tk.mr, tk.m)
+		s0 := jb * tk.per
+		macro(w, blk, i0, i1, s0, min(s0+tk.per, tk.strips))
+	}
+}
+
+// block is what the tasks of one (jc, pc) step share.
+type block struct {
+	kern        *kernel
+	transA      bool
+	a           []float32
+	lda, pc, kc int
+	alpha, beta float32
+	bp          []float32 // packed B panel: columns [jc, jc+nc), depth [pc, pc+kc)
+	jc, nc      int
+	c           []float32
+	ldc         int
+	first       bool // pc = 0: apply beta
+	direct      bool // read A in place instead of packing it
+}
+
+// macro multiplies rows [i0, i1) of op(A) (depth [pc, pc+kc)) by strips [s0, s1) of
+// the packed B panel into C.
+func macro(w *work, blk *block, i0, i1, s0, s1 int) {
+	kern := blk.kern
+	mr, nr, kc, c, ldc := kern.mr, kern.nr, blk.kc, blk.c, blk.ldc
+	full := i1 - (i1-i0)%mr // rows [i0, full) form whole strips
+	if !blk.direct {
+		packA(w.a, blk.transA, blk.a, blk.lda, i0, i1-i0, blk.pc, kc, mr)
+	} else if full < i1 {
+		packA(w.a, blk.transA, blk.a, blk.lda, full, i1-full, blk.pc, kc, mr)
+	}
+	acc := true
+	if blk.first {
+		acc = blk.beta != 0
+		if blk.beta != 0 && blk.beta != 1 {
+			scaleC(c, ldc, i0, i1, blk.jc+s0*nr, blk.jc+min(s1*nr, blk.nc), blk.beta)
+		}
+	}
+	tmp := w.tmp
+	for t := s0; t < s1; t++ {
+		j := blk.jc + t*nr
+		cols := min(nr, blk.jc+blk.nc-j)
+		bs := blk.bp[t*kc*nr : (t+1)*kc*nr]
+		for i := i0; i < i1; i += mr {
+			rows := min(mr, i1-i)
+			var as []float32
+			rs, cs := 1, mr
+			switch {
+			case !blk.direct:
+				as = w.a[(i-i0)*kc : (i-i0)*kc+kc*mr]
+			case i < full && blk.transA:
+				as, rs, cs = blk.a[blk.pc*blk.lda+i:], 1, blk.lda
+			case i < full:
+				as, rs, cs = blk.a[i*blk.lda+blk.pc:], blk.lda, 1
+			default:
+				as = w.a[:kc*mr]
+			}
+			if rows == mr && cols == nr {
+				kern.fn(kc, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
+				continue
+			}
+			if e := edgeFor(kern, rows); e != nil {
+				e.fn(kc, e.mr, as, rs, cs, bs, tmp, nr, blk.alpha)
+			} else {
+				kern.fn(kc, as, rs, cs, bs, tmp, nr, blk.alpha, false)
+			}
+			for r := range rows {
+				dst := c[(i+r)*ldc+j:][:cols]
+				src := tmp[r*nr:][:cols]
+				if acc {
+					for x, v := range src {
+						dst[x] += v
+					}
+				} else {
+					copy(dst, src)
+				}
+			}
+		}
+	}
+}
+
+// edgeFor returns the smallest edge kernel of kern that covers rows, or nil.
+func edgeFor(kern *kernel, rows int) *edgeKernel {
+	if rows == kern.mr {
+		return nil
+	}
+	for i := range kern.edges {
+		if rows <= kern.edges[i].mr {
+			return &kern.edges[i]
+		}
+	}
+	return nil
+}
