@@ -37,7 +37,8 @@ func (CPU) MatMul(dst, a, b *Tensor, transA, transB bool, alpha, beta float32) {
 		panic(fmt.Sprintf("tensor: MatMul: %v×%v: last axis of each operand must have stride 1 (strides %v, %v)", a.shape, b.shape, a.strides, b.strides))
 	}
 	k := ka
-	lda, ldb := max(a.strides[ra-2], 1), max(b.strides[rb-2], 1)
+	// A stride-0 row axis (a broadcast row) is a valid leading dimension of 0.
+	lda, ldb := a.strides[ra-2], b.strides[rb-2]
 	if a.shape[ra-2] == 1 {
 		lda = max(a.shape[ra-1], 1)
 	}

@@ -134,6 +134,25 @@ func testMatMul(t *testing.T, dev tensor.Device) {
 			AllClose(t, "MatMul", dst, want, outShape, 1e-5, 1e-5*math.Sqrt(float64(max(c.k, 1))))
 		})
 	}
+	t.Run("broadcast rows", func(t *testing.T) {
+		// a: one row [1, K] expanded to [M, K] (row stride 0); b: a column expanded to
+		// [K, N] (column stride 0): every output element is the same dot product.
+		const m, k, n = 7, 19, 5
+		av, bv := random(21, k), random(22, k)
+		a := upload(dev, av, 1, k).Expand(m, k)
+		b := upload(dev, bv, k, 1).Expand(k, n)
+		dst := tensor.New(dev, m, n)
+		dev.MatMul(dst, a, b.Contiguous(), false, false, 1, 0)
+		dot := 0.0
+		for i := range k {
+			dot += float64(av[i]) * float64(bv[i])
+		}
+		want := make([]float64, m*n)
+		for i := range want {
+			want[i] = dot
+		}
+		AllClose(t, "MatMul broadcast rows", dst, want, []int{m, n}, 1e-5, 1e-5)
+	})
 	t.Run("panics", func(t *testing.T) {
 		for _, f := range []func(){
 			func() {
