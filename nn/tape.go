@@ -17,6 +17,7 @@ type Var struct {
 	Grad *tensor.Tensor
 
 	requiresGrad bool
+	fromTape     bool // made by an op on a non-nil tape (an intermediate)
 }
 
 // NewVar wraps a constant: no gradient is computed for it.
@@ -48,6 +49,10 @@ func (v *Var) ZeroGrad() { v.Grad = nil }
 type Tape struct {
 	backward []func()
 	hook     func(name string, out *Var)
+	// outputs are the intermediates made on this tape and leaves the Vars they were
+	// computed from; Reset frees the intermediates' memory but never a leaf's.
+	outputs []*Var
+	leaves  map[*Var]struct{}
 }
 
 // SetHook installs fn, which [Tape.Trace] calls with every traced module output (nil
@@ -75,14 +80,56 @@ func (tp *Tape) Len() int {
 	return len(tp.backward)
 }
 
-// Reset forgets every recorded op, releasing the intermediates their closures hold.
-// Gradients already accumulated in leaves stay.
+// Reset forgets every recorded op and frees (through [tensor.Device.Free]) the memory
+// of every intermediate made on the tape since the last Reset — op outputs, their
+// gradients and [Tape.Const] values — except buffers shared with a leaf (a parameter or
+// input, or its gradient). Copy any intermediate you still need (a loss value, a
+// prediction) before calling Reset. On the CPU, Free leaves memory to the garbage
+// collector, so stale references stay readable; on a GPU they must not be used.
 func (tp *Tape) Reset() {
 	if tp == nil {
 		return
 	}
 	clear(tp.backward)
 	tp.backward = tp.backward[:0]
+	keep := map[tensor.Buffer]bool{}
+	for v := range tp.leaves {
+		keep[v.Value.Buffer()] = true
+		if v.Grad != nil {
+			keep[v.Grad.Buffer()] = true
+		}
+	}
+	freed := map[tensor.Buffer]bool{}
+	release := func(t *tensor.Tensor) {
+		if t == nil {
+			return
+		}
+		b := t.Buffer()
+		if keep[b] || freed[b] {
+			return
+		}
+		freed[b] = true
+		b.Device().Free(b)
+	}
+	for _, v := range tp.outputs {
+		release(v.Value)
+		release(v.Grad)
+	}
+	clear(tp.outputs)
+	tp.outputs = tp.outputs[:0]
+	clear(tp.leaves)
+}
+
+// Const wraps a constant computed during the forward pass (a mask, a target, an index
+// tensor) so that [Tape.Reset] frees it with the intermediates. On a nil tape it is
+// [NewVar].
+func (tp *Tape) Const(t *tensor.Tensor) *Var {
+	v := &Var{Value: t}
+	if tp != nil {
+		v.fromTape = true
+		tp.outputs = append(tp.outputs, v)
+	}
+	return v
 }
 
 // Backward computes the gradients of the scalar loss (a one-element Var) with respect to
@@ -128,7 +175,21 @@ func (tp *Tape) needsGrad(inputs ...*Var) bool {
 
 // result wraps an op's output value; it requires a gradient when the op is recorded.
 func (tp *Tape) result(value *tensor.Tensor, inputs ...*Var) *Var {
-	return &Var{Value: value, requiresGrad: tp.needsGrad(inputs...)}
+	v := &Var{Value: value, requiresGrad: tp.needsGrad(inputs...)}
+	if tp == nil {
+		return v
+	}
+	v.fromTape = true
+	tp.outputs = append(tp.outputs, v)
+	if tp.leaves == nil {
+		tp.leaves = map[*Var]struct{}{}
+	}
+	for _, in := range inputs {
+		if in != nil && !in.fromTape {
+			tp.leaves[in] = struct{}{}
+		}
+	}
+	return v
 }
 
 // record appends a backward closure. The closure must return at once when its output's

@@ -32,12 +32,9 @@ func (CPU) Name() string { return "cpu" }
 // Alloc returns a zeroed buffer of n elements.
 func (CPU) Alloc(n int) Buffer { return &cpuBuffer{data: make([]float32, n)} }
 
-// Free drops the buffer's memory; the garbage collector reclaims it.
-func (CPU) Free(b Buffer) {
-	if cb, ok := b.(*cpuBuffer); ok {
-		cb.data = nil
-	}
-}
+// Free does nothing on the CPU: the garbage collector reclaims a buffer once nothing
+// refers to it, so tensors over a freed buffer stay readable.
+func (CPU) Free(b Buffer) {}
 
 // FromHost copies src into dst at element offset.
 func (CPU) FromHost(dst Buffer, offset int, src []float32) {
