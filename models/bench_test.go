@@ -16,7 +16,8 @@ var trainStepCases = map[string]func() (m nn.Module, loss func(tp *nn.Tape) *nn.
 
 // BenchmarkTrainStep measures one training step (forward, loss, backward and an AdamW
 // update of every trainable parameter) per registered model, so speed work has a
-// baseline: go test -run XXX -bench TrainStep ./models/
+// baseline: go test -run XXX -bench TrainStep ./models/ (with the cuda tag and
+// DEVICE=cuda, on the GPU: the model is moved there and each step waits for the GPU).
 func BenchmarkTrainStep(b *testing.B) {
 	names := make([]string, 0, len(trainStepCases))
 	for name := range trainStepCases {
@@ -25,21 +26,21 @@ func BenchmarkTrainStep(b *testing.B) {
 	slices.Sort(names)
 	for _, name := range names {
 		b.Run(name, func(b *testing.B) {
+			defer failOnPanic(b)
 			m, loss := trainStepCases[name]()
+			nn.MoveTo(m, testDevice)
 			nn.SetTraining(m, true)
 			params := nn.Trainables(m.Params())
 			moments := make([][2]*tensor.Tensor, len(params))
 			for i, p := range params {
-				moments[i] = [2]*tensor.Tensor{tensor.Zeros(p.Device(), p.Shape()...), tensor.Zeros(p.Device(), p.Shape()...)}
+				moments[i] = [2]*tensor.Tensor{tensor.Zeros(testDevice, p.Shape()...), tensor.Zeros(testDevice, p.Shape()...)}
 			}
 			tp := nn.NewTape()
 			step := 0
 			for b.Loop() {
 				step++
 				tp.Reset()
-				for _, p := range params {
-					p.ZeroGrad()
-				}
+				freeGrads(params)
 				tp.Backward(loss(tp))
 				for i, p := range params {
 					if p.Grad == nil {
@@ -48,7 +49,15 @@ func BenchmarkTrainStep(b *testing.B) {
 					p.Device().AdamW(p.Value, p.Grad, moments[i][0], moments[i][1], tensor.AdamWParams{
 						LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Step: step})
 				}
+				syncDevice(testDevice)
 			}
 		})
 	}
+}
+
+// freeGrads releases the gradients of ps (each buffer once: gradients may share one)
+// and drops them, so that a GPU's caching allocator reuses their memory in the next
+// step; Tape.Reset never frees a leaf's gradient. On the CPU, Free does nothing.
+func freeGrads(ps []nn.Param) {
+	nn.ZeroGrads(ps)
 }

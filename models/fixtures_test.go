@@ -28,6 +28,7 @@ var fixtureRunners = map[string]func(t *testing.T, c *fixture.Case){}
 func TestModelFixtures(t *testing.T) {
 	for _, c := range fixture.MustLoad(t, "models") {
 		t.Run(c.Name, func(t *testing.T) {
+			defer failOnPanic(t)
 			arch, _ := c.Meta["architecture"].(string)
 			if run, ok := fixtureRunners[arch]; ok {
 				run(t, c)
@@ -227,12 +228,13 @@ func runModelFixture(t *testing.T, c *fixture.Case, m nn.Module) {
 	fr, fa, gr, ga := tolerances(c)
 	ps := m.Params()
 	loadFixtureParams(t, c, ps)
+	nn.MoveTo(m, testDevice) // ps holds the same Vars: it sees the moved values
 	nn.SetTraining(m, true)
-	x := nn.NewLeaf(c.Tensor("input").Clone())
+	x := nn.NewLeaf(c.Tensor("input").Clone().To(testDevice))
 	tp := nn.NewTape()
 	y := m.Forward(tp, x)
 	compareFixture(t, c, "output", y.Value, fr, fa, false)
-	loss := tp.MSELoss(y, nn.NewVar(c.Tensor("target")))
+	loss := tp.MSELoss(y, nn.NewVar(c.Tensor("target").To(testDevice)))
 	compareFixture(t, c, "loss", loss.Value, fr, fa, false)
 	tp.Backward(loss)
 	compareFixture(t, c, "grad/input", x.Grad, gr, ga, true)
@@ -253,7 +255,7 @@ func runModelFixture(t *testing.T, c *fixture.Case, m nn.Module) {
 	}
 	if c.Tensor("output_eval") != nil {
 		nn.SetTraining(m, false)
-		ye := m.Forward(nil, nn.NewVar(c.Tensor("input")))
+		ye := m.Forward(nil, nn.NewVar(c.Tensor("input").To(testDevice)))
 		compareFixture(t, c, "output_eval", ye.Value, fr, fa, false)
 	}
 }

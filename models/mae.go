@@ -288,7 +288,7 @@ func broadcastBatch(tp *nn.Tape, v *nn.Var, n int) *nn.Var {
 		return v
 	}
 	s := v.Shape()
-	return tp.Add(v, nn.NewVar(tensor.Zeros(v.Value.Device(), n, s[1], s[2])))
+	return tp.Add(v, tp.Const(tensor.Zeros(v.Value.Device(), n, s[1], s[2])))
 }
 
 // encode runs forward_encoder: patch embedding + pos_embed[1:], the tokens of keep
@@ -318,7 +318,7 @@ func (m *MAE) decode(tp *nn.Tape, latent *nn.Var, restore *tensor.Tensor) *nn.Va
 	if miss := m.numPatches - k; miss > 0 {
 		mt := m.MaskToken
 		if s := mt.Shape(); s[1] != miss || n != 1 {
-			mt = tp.Add(mt, nn.NewVar(tensor.Zeros(mt.Value.Device(), n, miss, s[2])))
+			mt = tp.Add(mt, tp.Const(tensor.Zeros(mt.Value.Device(), n, miss, s[2])))
 		}
 		tokens = tp.Concat(1, tokens, mt)
 	}

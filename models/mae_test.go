@@ -38,7 +38,7 @@ func maeTrainStep(o MAEOptions) (nn.Module, func(tp *nn.Tape) *nn.Var) {
 	for range o.NDim {
 		shape = append(shape, o.ImgSize)
 	}
-	x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...))
+	x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
 	return m, func(tp *nn.Tape) *nn.Var {
 		loss, _, _ := m.ForwardLoss(tp, x, nil)
 		return loss
@@ -135,12 +135,13 @@ func runMAEFixture(t *testing.T, c *fixture.Case) {
 	fr, fa, gr, ga := tolerances(c)
 	ps := m.Params()
 	loadFixtureParams(t, c, ps)
+	nn.MoveTo(m, testDevice) // ps holds the same Vars: it sees the moved values
 	mask := caseMask(t, c, m)
-	x := nn.NewLeaf(c.Tensor("input").Clone())
+	x := nn.NewLeaf(c.Tensor("input").Clone().To(testDevice))
 	tp := nn.NewTape()
 	loss, pred, _ := m.ForwardLoss(tp, x, mask)
 	compareFixture(t, c, "pred", pred.Value, fr, fa, false)
-	compareFixture(t, c, "target", m.Patchify(nil, nn.NewVar(c.Tensor("input"))).Value, fr, fa, false)
+	compareFixture(t, c, "target", m.Patchify(nil, nn.NewVar(c.Tensor("input").To(testDevice))).Value, fr, fa, false)
 	compareFixture(t, c, "output", m.Unpatchify(nil, pred).Value, fr, fa, false)
 	compareFixture(t, c, "loss", loss.Value, fr, fa, false)
 	tp.Backward(loss)

@@ -34,8 +34,8 @@ func multiResUNetTrainStep(ndim int, shape []int) (nn.Module, func(tp *nn.Tape) 
 	if err != nil {
 		panic(err)
 	}
-	x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...))
-	y := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...))
+	x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
+	y := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
 	return m, func(tp *nn.Tape) *nn.Var { return tp.MSELoss(m.Forward(tp, x), y) }
 }
 

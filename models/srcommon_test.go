@@ -43,8 +43,9 @@ func srTrainStep(m nn.Module, err error, in ...int) (nn.Module, func(tp *nn.Tape
 	}
 	rng := tensor.NewRNG(7)
 	x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, in...))
-	y := m.Forward(nil, x)
-	target := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, y.Shape()...))
+	y := m.Forward(nil, x) // on the CPU, before BenchmarkTrainStep moves m
+	target := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, y.Shape()...).To(testDevice))
+	x = nn.NewVar(x.Value.To(testDevice))
 	return m, func(tp *nn.Tape) *nn.Var { return tp.MSELoss(m.Forward(tp, x), target) }
 }
 

@@ -38,8 +38,8 @@ func init() {
 			if ndim == 3 {
 				shape = []int{2, 1, 16, 32, 32}
 			}
-			x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...))
-			y := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...))
+			x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
+			y := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
 			return m, func(tp *nn.Tape) *nn.Var { return tp.MSELoss(m.Forward(tp, x), y) }
 		}
 	}

@@ -40,9 +40,9 @@ func unetrTrainStep(o UNETROptions, n int) (nn.Module, func(tp *nn.Tape) *nn.Var
 	for range o.Dims {
 		shape = append(shape, o.ImageSize)
 	}
-	x := nn.NewVar(nn.Uniform(tensor.CPU{}, rng, 0, 1, shape...))
+	x := nn.NewVar(nn.Uniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
 	shape[1] = o.OutChannels
-	y := nn.NewVar(nn.Uniform(tensor.CPU{}, rng, 0, 1, shape...))
+	y := nn.NewVar(nn.Uniform(tensor.CPU{}, rng, 0, 1, shape...).To(testDevice))
 	return m, func(tp *nn.Tape) *nn.Var { return tp.MSELoss(m.Forward(tp, x), y) }
 }
 

@@ -26,6 +26,7 @@ func TestLayerFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
+			defer failOnPanic(t)
 			switch c.Kind {
 			case "layer":
 				runLayerCase(t, c)
@@ -65,13 +66,13 @@ func runLossCase(t *testing.T, c *fixture.Case) {
 		t.Fatalf("loss %q: only reduction='mean' is implemented", desc)
 	}
 	tp := NewTape()
-	x := NewLeaf(input.Clone())
+	x := NewLeaf(input.Clone().To(testDevice))
 	var loss *Var
 	switch {
 	case strings.HasPrefix(desc, "MSELoss"):
-		loss = tp.MSELoss(x, NewVar(target))
+		loss = tp.MSELoss(x, NewVar(target.To(testDevice)))
 	case strings.HasPrefix(desc, "L1Loss"):
-		loss = tp.L1Loss(x, NewVar(target))
+		loss = tp.L1Loss(x, NewVar(target.To(testDevice)))
 	default:
 		t.Fatalf("no handler for loss %q", desc)
 	}
@@ -126,10 +127,13 @@ func runLayerCase(t *testing.T, c *fixture.Case) {
 	default:
 		t.Fatalf("unknown side-car mode %q", mode)
 	}
+	// Parameters and buffers (BatchNorm running statistics included) go to the test
+	// device; the params map holds the same Vars, so it sees the moved values.
+	MoveTo(m, testDevice)
 
 	rtol, atol := fixtureTol(c)
 	tp := NewTape()
-	x := NewLeaf(input.Clone())
+	x := NewLeaf(input.Clone().To(testDevice))
 	out := m.Forward(tp, x)
 	fixtureAllClose(t, "output", out.Value, fixtureTensor(t, c, "output"), rtol, atol)
 
@@ -145,7 +149,7 @@ func runLayerCase(t *testing.T, c *fixture.Case) {
 		fixtureAllClose(t, "buffer "+p.Name, p.Value, want, rtol, atol)
 	}
 
-	tp.BackwardWith(out, fixtureTensor(t, c, "grad/output"))
+	tp.BackwardWith(out, fixtureTensor(t, c, "grad/output").To(testDevice))
 	if x.Grad == nil {
 		t.Errorf("grad/input: no gradient reached the input")
 	} else {

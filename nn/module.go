@@ -90,3 +90,21 @@ func StateDict(ps []Param) map[string]*tensor.Tensor {
 	}
 	return m
 }
+
+// ZeroGrads drops the gradients of ps and frees their memory ([tensor.Device.Free]: a
+// no-op on the CPU, back to the caching allocator on a GPU), each buffer once even when
+// gradients share one, so a training loop that zeroes its gradients every step does not
+// grow. Do not keep references to the old Grad tensors.
+func ZeroGrads(ps []Param) {
+	freed := map[tensor.Buffer]bool{}
+	for _, p := range ps {
+		if p.Var == nil || p.Grad == nil {
+			continue
+		}
+		if b := p.Grad.Buffer(); !freed[b] {
+			freed[b] = true
+			b.Device().Free(b)
+		}
+		p.Grad = nil
+	}
+}

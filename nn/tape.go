@@ -39,7 +39,8 @@ func (v *Var) Shape() []int { return v.Value.Shape() }
 // Device returns the device of the value.
 func (v *Var) Device() tensor.Device { return v.Value.Device() }
 
-// ZeroGrad drops the accumulated gradient.
+// ZeroGrad drops the accumulated gradient without freeing its memory (see [ZeroGrads],
+// which frees it for a whole parameter list).
 func (v *Var) ZeroGrad() { v.Grad = nil }
 
 // Tape records differentiable ops in execution order so that [Tape.Backward] can run

@@ -137,12 +137,9 @@ func (o *Optimizer) SetMomentum(m float64) { o.beta1 = m }
 // Steps returns the number of optimisation steps taken.
 func (o *Optimizer) Steps() int { return o.stepCount }
 
-// ZeroGrad drops every parameter's gradient.
-func (o *Optimizer) ZeroGrad() {
-	for _, p := range o.params {
-		p.ZeroGrad()
-	}
-}
+// ZeroGrad drops every parameter's gradient and frees its memory (nn.ZeroGrads), so
+// GPU training does not grow by a model's worth of gradients per step.
+func (o *Optimizer) ZeroGrad() { nn.ZeroGrads(o.params) }
 
 // Step applies one update to every parameter that has a gradient, with the current
 // learning rate, in PyTorch's float32 order of operations.

@@ -1,0 +1,123 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/selfsup/selfsup/tensor"
+)
+
+// winGeom is a [tensor.ConvGeom] padded to three spatial axes (D, H, W) by leading
+// size-1 axes (in 1, kernel 1, stride 1, pad 0, dilation 1, out 1), the layout the
+// window kernels of conv.cu and pool.cu take.
+type winGeom struct {
+	in, k, s, p, d, out [3]int
+}
+
+func toWinGeom(g tensor.ConvGeom) winGeom {
+	q := winGeom{in: [3]int{1, 1, 1}, k: [3]int{1, 1, 1}, s: [3]int{1, 1, 1}, d: [3]int{1, 1, 1}, out: [3]int{1, 1, 1}}
+	off := 3 - len(g.In)
+	for i := range g.In {
+		q.in[off+i], q.k[off+i], q.s[off+i] = g.In[i], g.Kernel[i], g.Stride[i]
+		q.p[off+i], q.d[off+i], q.out[off+i] = g.Pad[i], g.Dilation[i], g.Out[i]
+	}
+	return q
+}
+
+// args returns the 18 geometry arguments of a window kernel (GEOM_PARAMS) in order:
+// in, kernel, stride, pad, dilation, out, each (D, H, W).
+func (q *winGeom) args() []any {
+	out := make([]any, 0, 18)
+	for _, v := range [][3]int{q.in, q.k, q.s, q.p, q.d, q.out} {
+		out = append(out, v[0], v[1], v[2])
+	}
+	return out
+}
+
+// winGrid is the grid of a grid-stride window kernel over total elements.
+func winGrid(total int) [3]int { return [3]int{blocks(total, threadsPerBlock)} }
+
+// winBlock is the block of the window kernels.
+var winBlock = [3]int{threadsPerBlock}
+
+// winArgs returns the arguments of a window kernel: the tensors, total (a C long long)
+// and the geometry.
+func winArgs(total int, q *winGeom, tensors ...*tensor.Tensor) []any {
+	args := make([]any, 0, len(tensors)+19)
+	for _, t := range tensors {
+		args = append(args, t)
+	}
+	args = append(args, uint64(total))
+	return append(args, q.args()...)
+}
+
+// winCheckGeom panics unless g is a well-formed geometry with 1–3 axes.
+func winCheckGeom(op string, g tensor.ConvGeom) {
+	n := len(g.In)
+	if n < 1 || n > 3 || len(g.Kernel) != n || len(g.Stride) != n || len(g.Pad) != n ||
+		len(g.Dilation) != n || len(g.Out) != n {
+		panic(fmt.Sprintf("cuda: %s: malformed ConvGeom %+v (build it with tensor.NewConvGeom)", op, g))
+	}
+}
+
+// winCheckNCS panics unless t is contiguous with shape [N, C, *spatial] for the given N
+// and C (or any N and C when n < 0) and returns N and C.
+func winCheckNCS(op, name string, t *tensor.Tensor, n, c int, spatial []int) (int, int) {
+	s := t.Shape()
+	ok := len(s) == 2+len(spatial) && slices.Equal(s[2:], spatial) && (n < 0 || (s[0] == n && s[1] == c))
+	if !ok {
+		want := "[N C"
+		if n >= 0 {
+			want = fmt.Sprintf("[%d %d", n, c)
+		}
+		for _, v := range spatial {
+			want += fmt.Sprintf(" %d", v)
+		}
+		panic(fmt.Sprintf("cuda: %s: %s %v, want %s]", op, name, s, want))
+	}
+	winCheckContig(op, name, t)
+	return s[0], s[1]
+}
+
+// winCheckContig panics unless t is contiguous.
+func winCheckContig(op, name string, t *tensor.Tensor) {
+	if !t.IsContiguous() {
+		panic(fmt.Sprintf("cuda: %s: %s %v strides %v is not contiguous", op, name, t.Shape(), t.Strides()))
+	}
+}
+
+// Im2Col unfolds x: [N, C, *g.In] into col: [N, C·∏g.Kernel, ∏g.Out], rows ordered
+// (c, kd, kh, kw), zero outside the padded input; see [tensor.Device.Im2Col]. One
+// thread per col element.
+func (d *Device) Im2Col(col, x *tensor.Tensor, g tensor.ConvGeom) {
+	winCheckGeom("Im2Col", g)
+	n, c := winCheckNCS("Im2Col", "x", x, -1, 0, g.In)
+	k, o := g.KernelSize(), g.OutSize()
+	if want := []int{n, c * k, o}; !slices.Equal(col.Shape(), want) {
+		panic(fmt.Sprintf("cuda: Im2Col: col %v, want %v", col.Shape(), want))
+	}
+	winCheckContig("Im2Col", "col", col)
+	q := toWinGeom(g)
+	if total := n * c * k * o; total > 0 {
+		d.launch("conv", "im2col", winGrid(total), winBlock, 0, winArgs(total, &q, col, x)...)
+	}
+}
+
+// Col2Im accumulates col: [N, C·∏g.Kernel, ∏g.Out] into x: [N, C, *g.In]
+// (x += fold(col)), the adjoint of [Device.Im2Col]; see [tensor.Device.Col2Im]. One
+// thread per x element gathers the taps that read it (no atomics).
+func (d *Device) Col2Im(x, col *tensor.Tensor, g tensor.ConvGeom) {
+	winCheckGeom("Col2Im", g)
+	n, c := winCheckNCS("Col2Im", "x", x, -1, 0, g.In)
+	k, o := g.KernelSize(), g.OutSize()
+	if want := []int{n, c * k, o}; !slices.Equal(col.Shape(), want) {
+		panic(fmt.Sprintf("cuda: Col2Im: col %v, want %v", col.Shape(), want))
+	}
+	winCheckContig("Col2Im", "col", col)
+	q := toWinGeom(g)
+	if total := n * c * g.InSize(); total > 0 {
+		d.launch("conv", "col2im", winGrid(total), winBlock, 0, winArgs(total, &q, x, col)...)
+	}
+}
