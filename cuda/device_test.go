@@ -101,10 +101,10 @@ func TestTrainingMemoryBounded(t *testing.T) {
 	d := testDevice()
 	rng := tensor.NewRNG(3)
 	m := nn.NewSequential(
-		nn.NewConv(nn.ConvConfig{In: 2, Out: 8, Kernel: []int{3}, Padding: []int{1}}, rng),
+		nn.NewConv(nn.ConvConfig{In: 2, Out: 8, Kernel: []int{3, 3}, Padding: []int{1}}, rng),
 		nn.NewBatchNorm(8, nn.BatchNormOptions{}),
 		nn.GELU{},
-		nn.NewConv(nn.ConvConfig{In: 8, Out: 2, Kernel: []int{3}, Padding: []int{1}}, rng),
+		nn.NewConv(nn.ConvConfig{In: 8, Out: 2, Kernel: []int{3, 3}, Padding: []int{1}}, rng),
 	)
 	nn.MoveTo(m, d)
 	x := nn.NewVar(tensor.RandUniform(tensor.CPU{}, rng, -1, 1, 4, 2, 12, 10).To(d))
