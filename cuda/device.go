@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/selfsup/selfsup/tensor"
@@ -36,6 +37,10 @@ const threadsPerBlock = 256
 //
 // Set SELFSUP_CUDA_SYNC=1 to make every launch synchronous, so that an asynchronous
 // fault (an illegal address) is reported with the name of the kernel that caused it.
+// Set SELFSUP_CUDA_PROFILE=1 (or call [Device.SetProfile]) to time every launch and
+// every transfer, fill and driver allocation (a cache miss) synchronously and sum the
+// times by kernel name; [Device.Profile] returns them. Profiling serialises the host
+// and the GPU, so steps get slower; when off it costs one atomic load per launch.
 // A Device may be used from several goroutines, but its kernels then run in whatever
 // order the calls arrive.
 type Device struct {
@@ -59,6 +64,9 @@ type Device struct {
 
 	// tf32 selects TF32 tensor-core GEMMs (opt-in; see the matmul wrappers).
 	tf32 atomic.Bool
+
+	// prof is non-nil in profiling mode (see SetProfile).
+	prof atomic.Pointer[profiler]
 }
 
 type funcKey struct{ mod, fn string }
@@ -98,6 +106,9 @@ func New(ordinal int) (*Device, error) {
 		cache:    map[int64][]cu.DevicePtr{},
 	}
 	d.tf32.Store(os.Getenv("SELFSUP_TF32") == "1")
+	if os.Getenv("SELFSUP_CUDA_PROFILE") == "1" {
+		d.prof.Store(newProfiler())
+	}
 	started := make(chan error)
 	go d.loop(started)
 	if err := <-started; err != nil {
@@ -253,6 +264,14 @@ func (d *Device) launch(mod, fn string, grid, block [3]int, shmem int, args ...a
 	run := func() error {
 		return f.Launch(grid[0], grid[1], grid[2], block[0], block[1], block[2], shmem, cu.NoStream, params)
 	}
+	if p := d.prof.Load(); p != nil {
+		d.do(func() {
+			if err := timed(p, mod+"/"+fn, run); err != nil {
+				panic(fmt.Sprintf("cuda: %s/%s grid %v block %v shmem %d: %v", mod, fn, grid, block, shmem, err))
+			}
+		})
+		return
+	}
 	if d.syncMode {
 		d.do(func() {
 			err := run()
@@ -289,4 +308,50 @@ func (d *Device) buf(op string, b tensor.Buffer) *buffer {
 		panic(fmt.Sprintf("cuda: %s: buffer used after Free", op))
 	}
 	return cb
+}
+
+// SetProfile turns the profiling mode on or off (New turns it on when the environment
+// has SELFSUP_CUDA_PROFILE=1). Turning it on starts from empty counters; turning it
+// off drops them.
+func (d *Device) SetProfile(on bool) {
+	switch {
+	case !on:
+		d.prof.Store(nil)
+	case d.prof.Load() == nil:
+		d.prof.Store(newProfiler())
+	}
+}
+
+// Profiling reports whether the profiling mode is on.
+func (d *Device) Profiling() bool { return d.prof.Load() != nil }
+
+// ResetProfile clears the profiling counters (e.g. after warm-up steps).
+func (d *Device) ResetProfile() {
+	if p := d.prof.Load(); p != nil {
+		p.reset()
+	}
+}
+
+// Profile returns the time spent per kernel and memory operation since the last
+// ResetProfile, longest total first; nil when the profiling mode is off.
+func (d *Device) Profile() []ProfileEntry {
+	if p := d.prof.Load(); p != nil {
+		return p.snapshot()
+	}
+	return nil
+}
+
+// timed runs f on the worker between two synchronisations and records its duration
+// (including the GPU work it queued) under name. It returns the first error.
+func timed(p *profiler, name string, f func() error) error {
+	if err := cu.Synchronize(); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	err := f()
+	if err == nil {
+		err = cu.Synchronize()
+	}
+	p.add(name, time.Since(t0))
+	return err
 }

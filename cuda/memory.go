@@ -31,7 +31,13 @@ func (d *Device) Alloc(n int) tensor.Buffer {
 		d.cached -= size
 	} else {
 		var err error
-		d.do(func() { b.ptr, err = cu.MemAlloc(size) })
+		if p := d.prof.Load(); p != nil {
+			d.do(func() {
+				err = timed(p, "Alloc(miss)", func() (e error) { b.ptr, e = cu.MemAlloc(size); return e })
+			})
+		} else {
+			d.do(func() { b.ptr, err = cu.MemAlloc(size) })
+		}
 		if err != nil && d.cached > 0 {
 			d.do(d.freeCache)
 			d.do(func() { b.ptr, err = cu.MemAlloc(size) })
@@ -107,8 +113,12 @@ func (d *Device) FromHost(dst tensor.Buffer, offset int, src []float32) {
 	if len(src) == 0 {
 		return
 	}
+	copyIn := func() error {
+		return cu.MemcpyHtoD(b.ptr+cu.DevicePtr(4*offset), unsafe.Pointer(&src[0]), int64(4*len(src)))
+	}
 	d.do(func() {
-		if err := cu.MemcpyHtoD(b.ptr+cu.DevicePtr(4*offset), unsafe.Pointer(&src[0]), int64(4*len(src))); err != nil {
+		err := d.maybeTimed("FromHost", copyIn)
+		if err != nil {
 			panic(fmt.Sprintf("cuda: FromHost: %v", err))
 		}
 	})
@@ -124,8 +134,11 @@ func (d *Device) ToHost(dst []float32, src tensor.Buffer, offset int) {
 	if len(dst) == 0 {
 		return
 	}
+	copyOut := func() error {
+		return cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), b.ptr+cu.DevicePtr(4*offset), int64(4*len(dst)))
+	}
 	d.do(func() {
-		if err := cu.MemcpyDtoH(unsafe.Pointer(&dst[0]), b.ptr+cu.DevicePtr(4*offset), int64(4*len(dst))); err != nil {
+		if err := d.maybeTimed("ToHost", copyOut); err != nil {
 			panic(fmt.Sprintf("cuda: ToHost: %v", err))
 		}
 	})
@@ -142,12 +155,29 @@ func (d *Device) Fill(dst *tensor.Tensor, v float32) {
 	}
 	p := cu.DevicePtr(d.ptr(dst))
 	bits := math.Float32bits(v)
+	fill := func() error { return cu.MemsetD32(p, bits, int64(n)) }
+	if d.prof.Load() != nil {
+		d.do(func() {
+			if err := d.maybeTimed("Fill", fill); err != nil {
+				panic(fmt.Sprintf("cuda: Fill: %v", err))
+			}
+		})
+		return
+	}
 	d.check()
 	d.enqueue(func() {
-		if err := cu.MemsetD32(p, bits, int64(n)); err != nil {
+		if err := fill(); err != nil {
 			d.setErr(fmt.Errorf("cuda: Fill: %v", err))
 		}
 	})
+}
+
+// maybeTimed runs f on the worker, timed under name in profiling mode.
+func (d *Device) maybeTimed(name string, f func() error) error {
+	if p := d.prof.Load(); p != nil {
+		return timed(p, name, f)
+	}
+	return f()
 }
 
 // maxCopyRank is the number of (merged) axes copy_strided handles in one launch.

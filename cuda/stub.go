@@ -53,3 +53,15 @@ func (d *Device) SetTF32(on bool) { panic(errNoCUDA) }
 
 // TF32 is unreachable in this build.
 func (d *Device) TF32() bool { panic(errNoCUDA) }
+
+// SetProfile is unreachable in this build.
+func (d *Device) SetProfile(on bool) { panic(errNoCUDA) }
+
+// Profiling is unreachable in this build.
+func (d *Device) Profiling() bool { panic(errNoCUDA) }
+
+// ResetProfile is unreachable in this build.
+func (d *Device) ResetProfile() { panic(errNoCUDA) }
+
+// Profile is unreachable in this build.
+func (d *Device) Profile() []ProfileEntry { panic(errNoCUDA) }

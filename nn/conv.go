@@ -20,9 +20,34 @@ type ConvOptions struct {
 	Same     bool  // output spatial size equals the input's; needs stride 1 and zero Padding
 }
 
-// colBudget bounds the elements of one im2col buffer: batches whose columns would be
-// larger are processed a few samples at a time.
-var colBudget = 1 << 24
+// colBudget bounds the elements of one im2col buffer on the CPU: batches whose columns
+// would be larger are processed a few samples at a time. gpuColBudget is the bound on
+// other devices (1 GiB of columns), where a whole batch per GEMM matters far more than
+// the memory.
+var (
+	colBudget    = 1 << 24
+	gpuColBudget = 1 << 28
+)
+
+// batchedConv reports whether convolutions on dev use the accelerator strategy: the
+// large column budget and the filter gradient as one batched split-K GEMM over samples
+// and spatial slices followed by a reduction (see accumFilterTBatched), instead of one
+// GEMM per sample with a long inner dimension (a handful of thread blocks on a GPU). It
+// is a variable so that the CPU tests can exercise that path.
+var batchedConv = func(dev tensor.Device) bool {
+	_, cpu := dev.(tensor.CPU)
+	return !cpu
+}
+
+// Split-K targets of accumFilterTBatched: about filterTargetBlocks 64×64 output tiles
+// in all, slices of at least filterMinSlice positions, and a partial-product buffer of
+// at most filterPartBudget elements (variables so that tests can force small slices).
+const filterTargetBlocks = 2048
+
+var (
+	filterMinSlice   = 256
+	filterPartBudget = 1 << 26
+)
 
 // Conv is the N-d convolution of PyTorch (torch.nn.functional.conv1d/2d/3d, i.e.
 // cross-correlation): x: [N, Cin, *in] with 1–3 spatial axes (rank 3, 4 or 5),
@@ -84,15 +109,17 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 			dx, dw := convBackward(dy, xv, wv, g, groups, x.RequiresGrad(), w.RequiresGrad())
 			if dx != nil {
 				if extra != nil {
+					full := dx
 					dx = cropTo(dx, in)
+					full.Device().Free(full.Buffer())
 				}
-				accumulate(x, dx)
+				accumulateOwned(x, dx)
 			}
 			if dw != nil {
-				accumulate(w, dw)
+				accumulateOwned(w, dw)
 			}
 			if b != nil && b.RequiresGrad() {
-				accumulate(b, channelBiasGrad(dy))
+				accumulateOwned(b, channelBiasGrad(dy))
 			}
 		})
 	}
@@ -122,8 +149,12 @@ func newConvPlan(dev tensor.Device, g tensor.ConvGeom, groups int, wShape []int,
 		rows: cin / groups * g.KernelSize(), outSize: g.OutSize(), pointwise: isPointwise(g)}
 	p.nb = max(n, 1)
 	if !p.pointwise {
+		budget := colBudget
+		if batchedConv(dev) {
+			budget = gpuColBudget
+		}
 		if per := cin * g.KernelSize() * p.outSize; per > 0 {
-			p.nb = min(p.nb, max(colBudget/per, 1))
+			p.nb = min(p.nb, max(budget/per, 1))
 		}
 		p.col = takeScratch(dev, p.nb, cin*g.KernelSize(), p.outSize)
 	}
@@ -235,6 +266,10 @@ func (p *convPlan) newFilterT() *tensor.Tensor {
 // accumFilterT adds Σ_i colsᵢ·featᵢᵀ over the m samples of c: [m, G, rows, ∏Out] and
 // f: [m, G, Cout/G, ∏Out] into dwT: [G, rows, Cout/G]; first overwrites it instead.
 func (p *convPlan) accumFilterT(dwT, c, f *tensor.Tensor, first bool) {
+	if batchedConv(p.dev) {
+		p.accumFilterTBatched(dwT, c, f, first)
+		return
+	}
 	for i := range c.Dim(0) {
 		beta := float32(1)
 		if first && i == 0 {
@@ -244,6 +279,62 @@ func (p *convPlan) accumFilterT(dwT, c, f *tensor.Tensor, first bool) {
 		b := f.Slice(0, i, i+1).Reshape(p.groups, p.cpg, p.outSize)
 		p.dev.MatMul(dwT, a, b, false, true, 1, beta)
 	}
+}
+
+// accumFilterTBatched is accumFilterT as one GEMM launch: the ∏Out axis is cut into S
+// slices of length L (S divides ∏Out), the partial products
+// part[i, s, g] = c[i, g, :, sL:(s+1)L]·f[i, g, :, sL:(s+1)L]ᵀ: [m, S, G, rows, Cout/G]
+// come from one batched MatMul and are summed over (i, s) by ReduceSum.
+func (p *convPlan) accumFilterTBatched(dwT, c, f *tensor.Tensor, first bool) {
+	m := c.Dim(0)
+	beta := float32(1)
+	if first {
+		beta = 0
+	}
+	s := filterSplits(m, p.groups, p.rows, p.cpg, p.outSize)
+	if m*s == 1 {
+		p.dev.MatMul(dwT, c.Reshape(p.groups, p.rows, p.outSize), f.Reshape(p.groups, p.cpg, p.outSize), false, true, 1, beta)
+		return
+	}
+	l := p.outSize / s
+	a := c.Reshape(m, p.groups, p.rows, s, l).Permute(0, 3, 1, 2, 4) // [m, S, G, rows, L]
+	b := f.Reshape(m, p.groups, p.cpg, s, l).Permute(0, 3, 1, 2, 4)  // [m, S, G, Cout/G, L]
+	part := tensor.New(p.dev, m, s, p.groups, p.rows, p.cpg)
+	p.dev.MatMul(part, a, b, false, true, 1, 0)
+	if first {
+		p.dev.ReduceSum(dwT.Reshape(1, 1, p.groups, p.rows, p.cpg), part)
+	} else {
+		sum := tensor.New(p.dev, 1, 1, p.groups, p.rows, p.cpg)
+		p.dev.ReduceSum(sum, part)
+		p.dev.Binary(tensor.Add, dwT, dwT, sum.Reshape(p.groups, p.rows, p.cpg))
+		p.dev.Free(sum.Buffer())
+	}
+	p.dev.Free(part.Buffer())
+}
+
+// filterSplits returns the number S of slices (a divisor of outSize, built from the
+// factors 2, 3, 5 and 7) that accumFilterTBatched cuts the ∏Out axis into: grown while
+// the GEMM grid of m·S·G products of rows×cpg (in 64×64 tiles) is below
+// filterTargetBlocks, slices stay ≥ filterMinSlice and the partial products fit in
+// filterPartBudget elements.
+func filterSplits(m, groups, rows, cpg, outSize int) int {
+	tiles := m * groups * ((rows + 63) / 64) * ((cpg + 63) / 64)
+	part := m * groups * rows * cpg
+	s := 1
+	for tiles*s < filterTargetBlocks {
+		f := 0
+		for _, q := range []int{2, 3, 5, 7} {
+			if (outSize/s)%q == 0 {
+				f = q
+				break
+			}
+		}
+		if f == 0 || outSize/(s*f) < filterMinSlice || part*s*f > filterPartBudget {
+			break
+		}
+		s *= f
+	}
+	return s
 }
 
 // finishFilter returns dw: wShape = [Cout, Cin/G, *K] from the accumulated dwT (which
@@ -317,6 +408,17 @@ func convBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX,
 		dw = p.finishFilter(dwT, w.Shape(), n)
 	}
 	return dx, dw
+}
+
+// accumulateOwned is accumulate for a fresh gradient g that nothing else uses: when v
+// needs no gradient, g's buffer is freed at once; otherwise v adopts g, or adds it and
+// the tape frees it at the next Reset.
+func accumulateOwned(v *Var, g *tensor.Tensor) {
+	if v == nil || !v.requiresGrad {
+		g.Device().Free(g.Buffer())
+		return
+	}
+	accumulate(v, g)
 }
 
 // isPointwise reports whether im2col is the identity: 1×1 kernel, stride 1, no padding.

@@ -72,13 +72,13 @@ func (tp *Tape) ConvTranspose(x, w, b *Var, o ConvTransposeOptions) *Var {
 			dy := out.Grad
 			dx, dw := convTransposeBackward(dy, xv, wv, g, groups, x.RequiresGrad(), w.RequiresGrad())
 			if dx != nil {
-				accumulate(x, dx)
+				accumulateOwned(x, dx)
 			}
 			if dw != nil {
-				accumulate(w, dw)
+				accumulateOwned(w, dw)
 			}
 			if b != nil && b.RequiresGrad() {
-				accumulate(b, channelBiasGrad(dy))
+				accumulateOwned(b, channelBiasGrad(dy))
 			}
 		})
 	}

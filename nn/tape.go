@@ -18,6 +18,8 @@ type Var struct {
 
 	requiresGrad bool
 	fromTape     bool // made by an op on a non-nil tape (an intermediate)
+	// spent are gradient contributions already added into Grad; Reset frees them.
+	spent []*tensor.Tensor
 }
 
 // NewVar wraps a constant: no gradient is computed for it.
@@ -112,9 +114,19 @@ func (tp *Tape) Reset() {
 		freed[b] = true
 		b.Device().Free(b)
 	}
+	for v := range tp.leaves {
+		for _, g := range v.spent {
+			release(g)
+		}
+		v.spent = nil
+	}
 	for _, v := range tp.outputs {
 		release(v.Value)
 		release(v.Grad)
+		for _, g := range v.spent {
+			release(g)
+		}
+		v.spent = nil
 	}
 	clear(tp.outputs)
 	tp.outputs = tp.outputs[:0]
@@ -212,6 +224,7 @@ func accumulate(v *Var, g *tensor.Tensor) {
 		return
 	}
 	v.Grad.Device().Binary(tensor.Add, v.Grad, v.Grad, g)
+	v.spent = append(v.spent, g) // freed by the tape's next Reset
 }
 
 // accumulateShared is accumulate for a g that is also used elsewhere (an upstream
@@ -224,5 +237,8 @@ func accumulateShared(v *Var, g *tensor.Tensor) {
 		accumulate(v, g.Clone())
 		return
 	}
-	accumulate(v, g)
+	if !v.Value.SameShape(g) {
+		panic(fmt.Sprintf("nn: gradient %v for value %v: shapes differ", g.Shape(), v.Shape()))
+	}
+	v.Grad.Device().Binary(tensor.Add, v.Grad, v.Grad, g)
 }

@@ -76,7 +76,10 @@ suite "train-step bench (small models)" models 90 "$out/bench.log" \
 	env DEVICE=cuda "$bin/models.test" -test.run XXX -test.bench TrainStep -test.benchtime 5x -test.timeout 80s
 
 t0=$SECONDS
-timeout --kill-after=10 150 "$bin/gpubench" -budget "${GPUBENCH_BUDGET:-110s}" >"$out/gpubench.log" 2>&1
+# GPUCHECK_PROFILE=1 adds -profile: a per-kernel time table after each model's run.
+gbflags=()
+[ "${GPUCHECK_PROFILE:-0}" = 1 ] && gbflags+=(-profile)
+timeout --kill-after=10 150 "$bin/gpubench" -budget "${GPUBENCH_BUDGET:-110s}" ${gbflags[@]+"${gbflags[@]}"} >"$out/gpubench.log" 2>&1
 rc=$?
 res=PASS
 if [ $rc -ne 0 ] || grep -q FAIL "$out/gpubench.log"; then res=FAIL; status=1; fi

@@ -56,6 +56,7 @@ func main() {
 	budget := flag.Duration("budget", 4*time.Minute, "skip the remaining runs once this much time has passed")
 	only := flag.String("models", "", "comma-separated name prefixes to run (default all)")
 	noTF32 := flag.Bool("notf32", false, "time exact fp32 only")
+	flag.BoolVar(&profile, "profile", false, "time every kernel and memory operation of the timed steps (synchronously, so steps get slower) and print the top 20 per model (as SELFSUP_CUDA_PROFILE=1)")
 	flag.Parse()
 
 	d, err := cuda.New(0)
@@ -64,6 +65,9 @@ func main() {
 		os.Exit(2)
 	}
 	defer d.Close()
+	if profile {
+		d.SetProfile(true)
+	}
 	fmt.Printf("gpubench on %s (%s), %d timed steps after 2 warm-up steps\n", d.Name(), d.GPUName(), *steps)
 
 	start := time.Now()
@@ -113,6 +117,12 @@ func main() {
 		fmt.Printf("%-28s %10s %10s %12.1f %12.1f %9s\n", r.name, r.fp32, r.tf32, r.torch32, r.torchT, r.mem)
 	}
 }
+
+// profile is the -profile flag: print the kernel profile of each run's timed steps.
+var profile bool
+
+// profileTop is how many profile entries each run prints.
+const profileTop = 20
 
 func selected(name, only string) bool {
 	if only == "" {
@@ -185,6 +195,7 @@ func run(d *cuda.Device, c benchCase, steps int) (ms float64, peak int64, err er
 		step(k)
 	}
 	d.Synchronize()
+	d.ResetProfile()
 	inUse := d.MemStats().InUse
 	t0 := time.Now()
 	for k := 3; k < 3+steps; k++ {
@@ -192,6 +203,12 @@ func run(d *cuda.Device, c benchCase, steps int) (ms float64, peak int64, err er
 	}
 	d.Synchronize()
 	ms = float64(time.Since(t0).Microseconds()) / 1000 / float64(steps)
+	if d.Profiling() {
+		fmt.Printf("%s (tf32=%v): profile of %d timed steps (%.2f ms/step with profiling), top %d:\n",
+			c.name, d.TF32(), steps, ms, profileTop)
+		cuda.WriteProfile(os.Stdout, d.Profile(), profileTop)
+		d.ResetProfile()
+	}
 	peak = d.MemStats().Peak
 	if grow := d.MemStats().InUse - inUse; grow != 0 {
 		// Memory neither freed by Tape.Reset nor reused: tensors made outside the tape's
