@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/selfsup/selfsup/tensor"
@@ -88,9 +89,37 @@ func winCheckContig(op, name string, t *tensor.Tensor) {
 	}
 }
 
+// convMaxGridY is the launch limit of grid y; the conv kernels stride over planes.
+const convMaxGridY = 65535
+
+// convLaunchGeom returns the grid and block of a conv.cu kernel over planes planes of
+// size positions each: blockDim.x threads along the positions (a multiple of 32, at
+// most threadsPerBlock, no more than the positions need), the rest of the block along
+// the planes; grid x covers the positions exactly, grid y strides over the planes.
+func convLaunchGeom(size, planes int) (grid, block [3]int) {
+	tx := min(threadsPerBlock, (size+31)/32*32)
+	ty := max(threadsPerBlock/tx, 1)
+	grid = [3]int{(size + tx - 1) / tx, min((planes+ty-1)/ty, convMaxGridY), 1}
+	return grid, [3]int{tx, ty, 1}
+}
+
+// convCheckSizes panics when a plane's input size or K·O columns do not fit the 32-bit
+// index math of conv.cu.
+func convCheckSizes(op string, k, o, in int) {
+	if int64(k)*int64(o) > math.MaxInt32 || int64(in) > math.MaxInt32 {
+		panic(fmt.Sprintf("cuda: %s: per-plane sizes K·O = %d·%d, input %d exceed 2³¹−1", op, k, o, in))
+	}
+}
+
+// convArgs returns the arguments of a conv.cu kernel: the two tensors, planes and the
+// geometry.
+func convArgs(q *winGeom, planes int, a, b *tensor.Tensor) []any {
+	return append([]any{a, b, planes}, q.args()...)
+}
+
 // Im2Col unfolds x: [N, C, *g.In] into col: [N, C·∏g.Kernel, ∏g.Out], rows ordered
 // (c, kd, kh, kw), zero outside the padded input; see [tensor.Device.Im2Col]. One
-// thread per col element.
+// thread per (plane, output position) writes that position's ∏g.Kernel rows.
 func (d *Device) Im2Col(col, x *tensor.Tensor, g tensor.ConvGeom) {
 	winCheckGeom("Im2Col", g)
 	n, c := winCheckNCS("Im2Col", "x", x, -1, 0, g.In)
@@ -100,8 +129,10 @@ func (d *Device) Im2Col(col, x *tensor.Tensor, g tensor.ConvGeom) {
 	}
 	winCheckContig("Im2Col", "col", col)
 	q := toWinGeom(g)
-	if total := n * c * k * o; total > 0 {
-		d.launch("conv", "im2col", winGrid(total), winBlock, 0, winArgs(total, &q, col, x)...)
+	if planes := n * c; planes > 0 && k > 0 && o > 0 {
+		convCheckSizes("Im2Col", k, o, g.InSize())
+		grid, block := convLaunchGeom(o, planes)
+		d.launch("conv", "im2col", grid, block, 0, convArgs(&q, planes, col, x)...)
 	}
 }
 
@@ -117,7 +148,9 @@ func (d *Device) Col2Im(x, col *tensor.Tensor, g tensor.ConvGeom) {
 	}
 	winCheckContig("Col2Im", "col", col)
 	q := toWinGeom(g)
-	if total := n * c * g.InSize(); total > 0 {
-		d.launch("conv", "col2im", winGrid(total), winBlock, 0, winArgs(total, &q, x, col)...)
+	if planes, in := n*c, g.InSize(); planes > 0 && in > 0 {
+		convCheckSizes("Col2Im", k, o, in)
+		grid, block := convLaunchGeom(in, planes)
+		d.launch("conv", "col2im", grid, block, 0, convArgs(&q, planes, x, col)...)
 	}
 }

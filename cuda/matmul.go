@@ -32,7 +32,7 @@ const (
 // [tensor.Device.MatMul]. dst is contiguous; the last axis of a and b has stride 1; the
 // batch axes of a and b may have any strides (0 broadcasts). beta = 0 ignores dst's old
 // contents. Exact fp32 unless TF32 is on (see [Device.SetTF32]) and the product is large
-// (M, N ≥ 64, K ≥ 32) with 16-byte aligned operands.
+// enough (M ≥ 16, N ≥ 64, K ≥ 8) with 16-byte aligned operands.
 func (d *Device) MatMul(dst, a, b *tensor.Tensor, transA, transB bool, alpha, beta float32) {
 	as, bs, ds := a.Shape(), b.Shape(), dst.Shape()
 	ra, rb, rd := len(as), len(bs), len(ds)
@@ -115,8 +115,8 @@ func (d *Device) matmulBatches(g *gemmCall, pc, pa, pb uint64, shape, sa, sb []i
 	dims := padAxes(shape, gemmBatchAxes)
 	sa, sb = padAxes(sa, gemmBatchAxes), padAxes(sb, gemmBatchAxes)
 	batch := dims[0] * dims[1] * dims[2] * dims[3]
-	kind, tile := gemmKernel(g, pa, pb, dims, sa, sb)
-	grid := [3]int{(g.n + tile - 1) / tile, min((g.m+tile-1)/tile, gemmMaxGridY), min(batch, gemmMaxGridZ)}
+	kind, bm, bn := gemmKernel(g, pa, pb, dims, sa, sb)
+	grid := [3]int{(g.n + bn - 1) / bn, min((g.m+bm-1)/bm, gemmMaxGridY), min(batch, gemmMaxGridZ)}
 	blk := [3]int{256}
 	args := []any{pc, pa, pb, g.m, g.n, g.k, g.lda, g.ldb, g.alpha, g.beta, batch,
 		dims[1], dims[2], dims[3], sa[0], sa[1], sa[2], sa[3], sb[0], sb[1], sb[2], sb[3]}
@@ -138,6 +138,22 @@ func (d *Device) matmulBatches(g *gemmCall, pc, pa, pb uint64, shape, sa, sb []i
 		d.launch("gemm", "sgemm128_tn", grid, blk, 0, args...)
 	case "sgemm128_tt":
 		d.launch("gemm", "sgemm128_tt", grid, blk, 0, args...)
+	case "sgemm32m_nn":
+		d.launch("gemm", "sgemm32m_nn", grid, blk, 0, args...)
+	case "sgemm32m_nt":
+		d.launch("gemm", "sgemm32m_nt", grid, blk, 0, args...)
+	case "sgemm32m_tn":
+		d.launch("gemm", "sgemm32m_tn", grid, blk, 0, args...)
+	case "sgemm32m_tt":
+		d.launch("gemm", "sgemm32m_tt", grid, blk, 0, args...)
+	case "sgemm32n_nn":
+		d.launch("gemm", "sgemm32n_nn", grid, blk, 0, args...)
+	case "sgemm32n_nt":
+		d.launch("gemm", "sgemm32n_nt", grid, blk, 0, args...)
+	case "sgemm32n_tn":
+		d.launch("gemm", "sgemm32n_tn", grid, blk, 0, args...)
+	case "sgemm32n_tt":
+		d.launch("gemm", "sgemm32n_tt", grid, blk, 0, args...)
 	case "tf32gemm_nn":
 		d.launch("gemm", "tf32gemm_nn", grid, blk, 0, args...)
 	case "tf32gemm_nt":
@@ -146,25 +162,54 @@ func (d *Device) matmulBatches(g *gemmCall, pc, pa, pb uint64, shape, sa, sb []i
 		d.launch("gemm", "tf32gemm_tn", grid, blk, 0, args...)
 	case "tf32gemm_tt":
 		d.launch("gemm", "tf32gemm_tt", grid, blk, 0, args...)
+	case "tf32gemm64_nn":
+		d.launch("gemm", "tf32gemm64_nn", grid, blk, 0, args...)
+	case "tf32gemm64_nt":
+		d.launch("gemm", "tf32gemm64_nt", grid, blk, 0, args...)
+	case "tf32gemm64_tn":
+		d.launch("gemm", "tf32gemm64_tn", grid, blk, 0, args...)
+	case "tf32gemm64_tt":
+		d.launch("gemm", "tf32gemm64_tt", grid, blk, 0, args...)
+	case "tf32gemm32_nn":
+		d.launch("gemm", "tf32gemm32_nn", grid, blk, 0, args...)
+	case "tf32gemm32_nt":
+		d.launch("gemm", "tf32gemm32_nt", grid, blk, 0, args...)
+	case "tf32gemm32_tn":
+		d.launch("gemm", "tf32gemm32_tn", grid, blk, 0, args...)
+	case "tf32gemm32_tt":
+		d.launch("gemm", "tf32gemm32_tt", grid, blk, 0, args...)
 	default:
 		panic("cuda: MatMul: no GEMM kernel " + fn)
 	}
 }
 
-// gemmKernel picks the kernel family ("tf32gemm", "sgemm128" or "sgemm64") and its
-// square block tile for one launch.
-func gemmKernel(g *gemmCall, pa, pb uint64, dims, sa, sb []int) (string, int) {
+// gemmKernel picks the kernel family (see gemm.cu) and its BM×BN block tile for one
+// launch. TF32 (when on) takes products with M ≥ 16, N ≥ 64, K ≥ 8 and 16-byte aligned
+// operands, in the tile of 128, 64 or 32 rows that wastes the fewest rows of M.
+// Otherwise exact fp32: 128×128 tiles when both sides fill them and there are still a
+// couple of blocks per SM of a large GPU; 32×128 (128×32) when M (N) is at most 32,
+// as in convolutions with few channels; else 64×64.
+func gemmKernel(g *gemmCall, pa, pb uint64, dims, sa, sb []int) (string, int, int) {
 	batch := dims[0] * dims[1] * dims[2] * dims[3]
-	if g.tf32 && g.m >= 64 && g.n >= 64 && g.k >= 32 && tf32Aligned(g, pa, pb, dims, sa, sb) {
-		return "tf32gemm", 128
+	if g.tf32 && g.m >= 16 && g.n >= 64 && g.k >= 8 && tf32Aligned(g, pa, pb, dims, sa, sb) {
+		pad := func(t int) int { return (g.m + t - 1) / t * t }
+		switch {
+		case 4*pad(128) <= 5*pad(64):
+			return "tf32gemm", 128, 128
+		case 4*pad(64) <= 5*pad(32):
+			return "tf32gemm64", 64, 128
+		}
+		return "tf32gemm32", 32, 256
 	}
-	// 128×128 tiles when both sides fill them and there are still a couple of blocks
-	// per SM of a large GPU; otherwise 64×64 (less waste on the narrow outputs of
-	// convolutions with few channels, more blocks for small products).
-	if tiles := ((g.m + 127) / 128) * ((g.n + 127) / 128) * batch; g.m > 64 && g.n > 64 && tiles >= 256 {
-		return "sgemm128", 128
+	switch tiles := ((g.m + 127) / 128) * ((g.n + 127) / 128) * batch; {
+	case g.m > 64 && g.n > 64 && tiles >= 256:
+		return "sgemm128", 128, 128
+	case g.m <= 32 && g.n > 64:
+		return "sgemm32m", 32, 128
+	case g.n <= 32 && g.m > 64:
+		return "sgemm32n", 128, 32
 	}
-	return "sgemm64", 64
+	return "sgemm64", 64, 64
 }
 
 // tf32Aligned reports whether every 4-float chunk the TF32 kernel copies with cp.async

@@ -10,12 +10,16 @@
 //
 // Two families, each instantiated for the four transpose combinations (suffix _nn, _nt,
 // _tn, _tt: first letter for A, second for B; t = transposed):
-//   sgemm128_*, sgemm64_*: exact fp32 FMA, 128×128 (64×64) block tiles, 256 threads, a
-//       thread computes 8×8 (4×4); shared-memory double buffering with register
-//       prefetch; any leading dimension and alignment.
-//   tf32gemm_*: tensor cores (mma.sync m16n8k8 TF32, fp32 accumulate), 128×128×16 block
-//       tiles, 256 threads (8 warps of 64×32), cp.async double buffering. Requires 16-byte
-//       aligned A and B, lda, ldb and batch strides multiples of 4 (the Go side checks).
+//   sgemm128_*, sgemm64_*, sgemm32m_*, sgemm32n_*: exact fp32 FMA (each element summed
+//       in k order, so every tile gives the same bits), 128×128, 64×64, 32×128 (small M)
+//       and 128×32 (small N) block tiles, 256 threads, a thread computes 8×8 (else 4×4);
+//       shared-memory double buffering with register prefetch; any leading dimension and
+//       alignment.
+//   tf32gemm_*, tf32gemm64_*, tf32gemm32_*: tensor cores (mma.sync m16n8k8 TF32, fp32
+//       accumulate), 128×128, 64×128 and 32×256 block tiles (BK 16), 256 threads (8
+//       warps), cp.async double buffering; K tails are zero-filled by the copies.
+//       Requires 16-byte aligned A and B, lda, ldb and batch strides multiples of 4 (the
+//       Go side checks).
 //
 // Grid: x = ceil(N/BN) column tiles, y = row tiles (grid-stride), z = batch (grid-stride).
 
@@ -201,6 +205,31 @@ extern "C" __global__ void __launch_bounds__(256) sgemm64_tt(GEMM_PARAMS) {
     sgemmTiled<64, 64, 4, 4, true, true>(GEMM_ARGS);
 }
 
+extern "C" __global__ void __launch_bounds__(256) sgemm32m_nn(GEMM_PARAMS) {
+    sgemmTiled<32, 128, 4, 4, false, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32m_nt(GEMM_PARAMS) {
+    sgemmTiled<32, 128, 4, 4, false, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32m_tn(GEMM_PARAMS) {
+    sgemmTiled<32, 128, 4, 4, true, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32m_tt(GEMM_PARAMS) {
+    sgemmTiled<32, 128, 4, 4, true, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32n_nn(GEMM_PARAMS) {
+    sgemmTiled<128, 32, 4, 4, false, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32n_nt(GEMM_PARAMS) {
+    sgemmTiled<128, 32, 4, 4, false, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32n_tn(GEMM_PARAMS) {
+    sgemmTiled<128, 32, 4, 4, true, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) sgemm32n_tt(GEMM_PARAMS) {
+    sgemmTiled<128, 32, 4, 4, true, true>(GEMM_ARGS);
+}
+
 // ---------------------------------------------------------------------------------------
 // TF32 tensor-core kernel (sm_80+: cp.async, mma.sync m16n8k8 tf32).
 
@@ -236,9 +265,14 @@ __device__ __forceinline__ void mmaTF32(float *d, const unsigned *a, const unsig
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
-template <bool TA, bool TB>
+// tf32Gemm: BM×BN block tiles of 8 warps laid out WM×WN, each warp MI×NI mma tiles
+// (16·MI rows, 8·NI columns).
+template <int BM, int BN, int WM, int WN, int MI, int NI, bool TA, bool TB>
 __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
-    constexpr int BM = 128, BN = 128, BK = 16, THREADS = 256;
+    constexpr int BK = 16, THREADS = 256;
+    static_assert(WM * WN * 32 == THREADS && WM * MI * 16 == BM && WN * NI * 8 == BN, "tile");
+    constexpr int CA = BM * BK / 4, CB = BN * BK / 4;  // 16-byte chunks per stage
+    constexpr int RA = (CA + THREADS - 1) / THREADS, RB = (CB + THREADS - 1) / THREADS;
     // Shared layouts follow the global memory order (16-byte chunks copy straight in);
     // the padding makes the fragment reads conflict-free and keeps rows 16-byte aligned.
     constexpr int LDA = TA ? BM + 8 : BK + 4;  // TA: [BK][BM+8], else [BM][BK+4]
@@ -250,7 +284,7 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
     const int tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
-    const int wm = warp >> 2, wn = warp & 3;  // 2×4 warps, each 64×32
+    const int wm = warp / WN, wn = warp % WN;
     const int tilesM = (M + BM - 1) / BM;
     const int nk = (K + BK - 1) / BK;
     const int n0 = blockIdx.x * BN;
@@ -263,23 +297,24 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
         float *Cb = C + (long long)bz * M * N;
         for (int tm = blockIdx.y; tm < tilesM; tm += gridDim.y) {
             const int m0 = tm * BM;
-            float acc[4][4][4];
+            float acc[MI][NI][4];
 #pragma unroll
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < MI; i++)
 #pragma unroll
-                for (int j = 0; j < 4; j++)
+                for (int j = 0; j < NI; j++)
 #pragma unroll
                     for (int q = 0; q < 4; q++) acc[i][j][q] = 0.f;
 
-            // Issue the cp.async copies of k tile kt into stage st: 512 chunks of 4
-            // floats for each operand, 2 per thread.
+            // Issue the cp.async copies of k tile kt into stage st: CA (CB) chunks of 4
+            // floats of A (B), RA (RB) per thread.
             auto load = [&](int kt, int st) {
                 const int k0 = kt * BK;
                 float *as = smem + st * (ASZ + BSZ);
                 float *bs = as + ASZ;
 #pragma unroll
-                for (int r = 0; r < 2; r++) {
+                for (int r = 0; r < RA; r++) {
                     const int c = tid + r * THREADS;
+                    if (CA % THREADS != 0 && c >= CA) break;
                     const float *src = Ab;
                     int bytes = 0;
                     float *dst;
@@ -307,8 +342,9 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
                     cpAsync16(dst, src, bytes);
                 }
 #pragma unroll
-                for (int r = 0; r < 2; r++) {
+                for (int r = 0; r < RB; r++) {
                     const int c = tid + r * THREADS;
+                    if (CB % THREADS != 0 && c >= CB) break;
                     const float *src = Bb;
                     int bytes = 0;
                     float *dst;
@@ -355,10 +391,10 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
                 const float *bs = as + ASZ;
 #pragma unroll
                 for (int kk = 0; kk < BK; kk += 8) {
-                    unsigned af[4][4], bf[4][2];
+                    unsigned af[MI][4], bf[NI][2];
 #pragma unroll
-                    for (int mi = 0; mi < 4; mi++) {
-                        const int r = wm * 64 + mi * 16 + g;
+                    for (int mi = 0; mi < MI; mi++) {
+                        const int r = wm * (MI * 16) + mi * 16 + g;
                         const int k = kk + t;
                         if (TA) {
                             af[mi][0] = toTF32(as[k * LDA + r]);
@@ -373,8 +409,8 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
                         }
                     }
 #pragma unroll
-                    for (int ni = 0; ni < 4; ni++) {
-                        const int n = wn * 32 + ni * 8 + g;
+                    for (int ni = 0; ni < NI; ni++) {
+                        const int n = wn * (NI * 8) + ni * 8 + g;
                         const int k = kk + t;
                         if (TB) {
                             bf[ni][0] = toTF32(bs[n * LDB + k]);
@@ -385,21 +421,21 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
                         }
                     }
 #pragma unroll
-                    for (int mi = 0; mi < 4; mi++)
+                    for (int mi = 0; mi < MI; mi++)
 #pragma unroll
-                        for (int ni = 0; ni < 4; ni++) mmaTF32(acc[mi][ni], af[mi], bf[ni]);
+                        for (int ni = 0; ni < NI; ni++) mmaTF32(acc[mi][ni], af[mi], bf[ni]);
                 }
                 __syncthreads();  // the stage is free for the load two iterations on
             }
 
 #pragma unroll
-            for (int mi = 0; mi < 4; mi++)
+            for (int mi = 0; mi < MI; mi++)
 #pragma unroll
-                for (int ni = 0; ni < 4; ni++)
+                for (int ni = 0; ni < NI; ni++)
 #pragma unroll
                     for (int q = 0; q < 4; q++) {
-                        const int gm = m0 + wm * 64 + mi * 16 + g + (q >> 1) * 8;
-                        const int gn = n0 + wn * 32 + ni * 8 + 2 * t + (q & 1);
+                        const int gm = m0 + wm * (MI * 16) + mi * 16 + g + (q >> 1) * 8;
+                        const int gn = n0 + wn * (NI * 8) + ni * 8 + 2 * t + (q & 1);
                         if (gm >= M || gn >= N) continue;
                         float *c = Cb + (long long)gm * N + gn;
                         float v = alpha * acc[mi][ni][q];
@@ -411,14 +447,38 @@ __device__ __forceinline__ void tf32Gemm(GEMM_PARAMS) {
 }
 
 extern "C" __global__ void __launch_bounds__(256) tf32gemm_nn(GEMM_PARAMS) {
-    tf32Gemm<false, false>(GEMM_ARGS);
+    tf32Gemm<128, 128, 2, 4, 4, 4, false, false>(GEMM_ARGS);
 }
 extern "C" __global__ void __launch_bounds__(256) tf32gemm_nt(GEMM_PARAMS) {
-    tf32Gemm<false, true>(GEMM_ARGS);
+    tf32Gemm<128, 128, 2, 4, 4, 4, false, true>(GEMM_ARGS);
 }
 extern "C" __global__ void __launch_bounds__(256) tf32gemm_tn(GEMM_PARAMS) {
-    tf32Gemm<true, false>(GEMM_ARGS);
+    tf32Gemm<128, 128, 2, 4, 4, 4, true, false>(GEMM_ARGS);
 }
 extern "C" __global__ void __launch_bounds__(256) tf32gemm_tt(GEMM_PARAMS) {
-    tf32Gemm<true, true>(GEMM_ARGS);
+    tf32Gemm<128, 128, 2, 4, 4, 4, true, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm64_nn(GEMM_PARAMS) {
+    tf32Gemm<64, 128, 2, 4, 2, 4, false, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm64_nt(GEMM_PARAMS) {
+    tf32Gemm<64, 128, 2, 4, 2, 4, false, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm64_tn(GEMM_PARAMS) {
+    tf32Gemm<64, 128, 2, 4, 2, 4, true, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm64_tt(GEMM_PARAMS) {
+    tf32Gemm<64, 128, 2, 4, 2, 4, true, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm32_nn(GEMM_PARAMS) {
+    tf32Gemm<32, 256, 1, 8, 2, 4, false, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm32_nt(GEMM_PARAMS) {
+    tf32Gemm<32, 256, 1, 8, 2, 4, false, true>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm32_tn(GEMM_PARAMS) {
+    tf32Gemm<32, 256, 1, 8, 2, 4, true, false>(GEMM_ARGS);
+}
+extern "C" __global__ void __launch_bounds__(256) tf32gemm32_tt(GEMM_PARAMS) {
+    tf32Gemm<32, 256, 1, 8, 2, 4, true, true>(GEMM_ARGS);
 }
