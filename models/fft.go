@@ -48,12 +48,31 @@ func shiftedDFT(n int) dftMats {
 	return mats
 }
 
-// onDevice returns v moved to dev when it lives elsewhere (a constant, no gradient).
+// dftDevKey identifies a copy of a DFT matrix on a device.
+type dftDevKey struct {
+	v   *nn.Var
+	dev tensor.Device
+}
+
+// dftDevCache holds the copies of the cached DFT matrices on other devices, made once
+// per device so that a training step neither copies them again nor leaks the copies.
+var dftDevCache = map[dftDevKey]*nn.Var{}
+
+// onDevice returns the constant v (a cached DFT matrix) on dev: v itself when it lives
+// there, else its cached copy on dev.
 func onDevice(v *nn.Var, dev tensor.Device) *nn.Var {
 	if v.Device() == dev {
 		return v
 	}
-	return nn.NewVar(v.Value.To(dev))
+	dftMu.Lock()
+	defer dftMu.Unlock()
+	k := dftDevKey{v, dev}
+	if c, ok := dftDevCache[k]; ok {
+		return c
+	}
+	c := nn.NewVar(v.Value.To(dev))
+	dftDevCache[k] = c
+	return c
 }
 
 // applyAlong returns M·x along axis (out[…, i, …] = Σ_m M[i, m]·x[…, m, …]) for

@@ -256,10 +256,38 @@ func (m *MAE) ForwardLoss(tp *nn.Tape, x *nn.Var, mask *MAEMask) (loss, pred *nn
 			mask.Keep.Shape(), mask.Restore.Shape(), x.Shape(), m.numPatches))
 	}
 	dev := x.Value.Device()
-	keep, restore := mask.Keep.To(dev), mask.Restore.To(dev)
+	keep, restore, mk := maskOn(tp, mask.Keep, dev), maskOn(tp, mask.Restore, dev), maskOn(tp, mask.Mask, dev)
 	latent := m.encode(tp, x, keep)
 	pred = m.decode(tp, latent, restore)
-	return m.loss(tp, x, pred, mask.Mask.To(dev)), pred, mask
+	lossMask := nn.NewVar(mk)
+	if mk != mask.Mask && tp != nil {
+		lossMask = tp.Const(mk) // the copy: not a leaf, so Reset frees it
+	}
+	loss = m.loss(tp, x, pred, lossMask)
+	if tp == nil { // inference: nothing reads the copies any more
+		freeMaskCopies(dev, mask, keep, restore, mk)
+	}
+	return loss, pred, mask
+}
+
+// maskOn returns the mask tensor t on dev. A copy (t lives on another device) is a
+// tape constant, freed by the tape's next Reset; on a nil tape the caller frees it
+// with freeMaskCopies.
+func maskOn(tp *nn.Tape, t *tensor.Tensor, dev tensor.Device) *tensor.Tensor {
+	c := t.To(dev)
+	if c != t && tp != nil {
+		tp.Const(c)
+	}
+	return c
+}
+
+// freeMaskCopies frees the copies that maskOn made of mask's tensors on a nil tape.
+func freeMaskCopies(dev tensor.Device, mask *MAEMask, keep, restore, mk *tensor.Tensor) {
+	for i, c := range []*tensor.Tensor{keep, restore, mk} {
+		if c != []*tensor.Tensor{mask.Keep, mask.Restore, mask.Mask}[i] {
+			dev.Free(c.Buffer())
+		}
+	}
 }
 
 // Forward makes the MAE an [nn.Module]: it masks x: [N, C, S, S(, S)] with a fresh
@@ -270,8 +298,12 @@ func (m *MAE) Forward(tp *nn.Tape, x *nn.Var) *nn.Var {
 	m.checkImage("Forward", x)
 	mask := m.NewMask(x.Value.Dim(0))
 	dev := x.Value.Device()
-	latent := m.encode(tp, x, mask.Keep.To(dev))
-	return m.Unpatchify(tp, m.decode(tp, latent, mask.Restore.To(dev)))
+	keep, restore := maskOn(tp, mask.Keep, dev), maskOn(tp, mask.Restore, dev)
+	out := m.Unpatchify(tp, m.decode(tp, m.encode(tp, x, keep), restore))
+	if tp == nil {
+		freeMaskCopies(dev, mask, keep, restore, mask.Mask)
+	}
+	return out
 }
 
 // Encode is the unmasked encoder for downstream use: x: [N, C, S, S(, S)] →

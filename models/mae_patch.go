@@ -92,7 +92,8 @@ func (m *MAE) patchEmbed(tp *nn.Tape, x *nn.Var) *nn.Var {
 // loss is BiaPy's forward_loss: target = Patchify(x) (standardised per token with
 // the unbiased variance + 1e-6 when NormPixLoss), per-token mean of (pred − target)²,
 // then the mean over the tokens with mask 1. pred: [N, L, P], mask: [N, L] → 0-d.
-func (m *MAE) loss(tp *nn.Tape, x, pred *nn.Var, mask *tensor.Tensor) *nn.Var {
+func (m *MAE) loss(tp *nn.Tape, x, pred, maskVar *nn.Var) *nn.Var {
+	mask := maskVar.Value
 	target := m.Patchify(tp, x)
 	if m.opts.NormPixLoss {
 		pd := float32(m.patchDim)
@@ -104,12 +105,11 @@ func (m *MAE) loss(tp *nn.Tape, x, pred *nn.Var, mask *tensor.Tensor) *nn.Var {
 	}
 	per := tp.MeanAxes(tp.Square(tp.Sub(pred, target)), 2) // [N, L, 1]
 	n, l := mask.Dim(0), mask.Dim(1)
-	mk := mask.Contiguous()
 	var total float64
-	for _, v := range mk.Values() {
+	for _, v := range mask.Values() {
 		total += float64(v)
 	}
-	weighted := tp.Mul(per, nn.NewVar(mk.Reshape(n, l, 1)))
+	weighted := tp.Mul(per, tp.Reshape(maskVar, n, l, 1))
 	// With no masked token BiaPy divides 0 by 0 (NaN); keep that behaviour.
 	return tp.Scale(tp.Sum(weighted), float32(1/total))
 }

@@ -25,7 +25,7 @@ func (m *UNETR) Forward(tp *nn.Tape, x *nn.Var) *nn.Var {
 	l := t.Value.Numel() / (n * e)
 	t = tp.Transpose(tp.Reshape(t, n, e, l), 1, 2)
 	// Prepend the class token (broadcast over the batch) and add the positional embedding.
-	cls := tp.Add(nn.NewVar(tensor.Zeros(x.Device(), n, 1, e)), m.ClsToken)
+	cls := tp.Add(tp.Const(tensor.Zeros(x.Device(), n, 1, e)), m.ClsToken)
 	t = tp.Add(tp.Concat(1, cls, t), m.PosEmbed)
 	skips := make([]*nn.Var, 0, m.levels-1) // nearest level first, as BiaPy's insert(0, …)
 	for i, b := range m.Blocks {

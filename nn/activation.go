@@ -10,6 +10,7 @@ func (tp *Tape) Unary(op tensor.UnaryOp, x *Var, alpha float32) *Var {
 	y := tensor.New(dev, xv.Shape()...)
 	dev.Unary(op, y, xv, alpha)
 	out := tp.result(y, x)
+	tp.keepTemp(xv, x.Value, tp.needsGrad(x))
 	if tp.needsGrad(x) {
 		tp.record(func() {
 			dy := out.Grad

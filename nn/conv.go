@@ -89,7 +89,9 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 			}
 		}
 		if extra != nil {
-			xv = padHigh(xv, extra)
+			xp := padHigh(xv, extra)
+			freeCopy(xv, x.Value)
+			xv = xp
 		}
 	}
 	g := tensor.NewConvGeom(xv.Shape()[2:], kernel, stride, pad, dil)
@@ -100,6 +102,9 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 		addChannelBias(y, b.Value)
 	}
 	out := tp.result(y, x, w, b)
+	// The input and weight copies (contiguous, padded) live until the backward pass.
+	tp.keepTemp(xv, x.Value, tp.needsGrad(x, w, b))
+	tp.keepTemp(wv, w.Value, tp.needsGrad(x, w, b))
 	if tp.needsGrad(x, w, b) {
 		tp.record(func() {
 			if out.Grad == nil {
@@ -445,8 +450,9 @@ func addChannelBias(y, b *tensor.Tensor) {
 		shape[i] = 1
 	}
 	shape[1] = y.Dim(1)
-	bv := b.Contiguous().Reshape(shape...).Expand(y.Shape()...)
-	y.Device().Binary(tensor.Add, y, y, bv)
+	bc := b.Contiguous()
+	y.Device().Binary(tensor.Add, y, y, bc.Reshape(shape...).Expand(y.Shape()...))
+	freeCopy(bc, b)
 }
 
 // channelBiasGrad returns db: [C] = Σ dy over N and the spatial axes of dy: [N, C, *s].

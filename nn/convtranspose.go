@@ -64,6 +64,8 @@ func (tp *Tape) ConvTranspose(x, w, b *Var, o ConvTransposeOptions) *Var {
 		addChannelBias(y, b.Value)
 	}
 	out := tp.result(y, x, w, b)
+	tp.keepTemp(xv, x.Value, tp.needsGrad(x, w, b))
+	tp.keepTemp(wv, w.Value, tp.needsGrad(x, w, b))
 	if tp.needsGrad(x, w, b) {
 		tp.record(func() {
 			if out.Grad == nil {

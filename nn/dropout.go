@@ -33,6 +33,7 @@ func (tp *Tape) Dropout(x *Var, p float32, rng *tensor.RNG, train bool) *Var {
 	y := tensor.New(dev, x.Shape()...)
 	dev.Binary(tensor.Mul, y, x.Value, mask)
 	out := tp.result(y, x)
+	tp.keepTemp(mask, nil, tp.needsGrad(x))
 	if tp.needsGrad(x) {
 		tp.record(func() {
 			dy := out.Grad

@@ -72,8 +72,18 @@ func reduceTo(dev tensor.Device, g *tensor.Tensor, shape []int) *tensor.Tensor {
 		}
 	}
 	dst := tensor.New(dev, keep...)
-	dev.ReduceSum(dst, g.Contiguous())
+	gc := g.Contiguous()
+	dev.ReduceSum(dst, gc)
+	freeCopy(gc, g)
 	return dst.Reshape(shape...)
+}
+
+// reduceOwned is reduceTo for a fresh gradient g that nothing else uses: g is freed
+// when the reduction made a new tensor.
+func reduceOwned(dev tensor.Device, g *tensor.Tensor, shape []int) *tensor.Tensor {
+	r := reduceTo(dev, g, shape)
+	freeCopy(g, r)
+	return r
 }
 
 // sharesBuffer reports whether t and u are views of the same buffer.
@@ -105,7 +115,9 @@ func binaryT(name string, op tensor.BinaryOp, a, b *tensor.Tensor) *tensor.Tenso
 func affineT(x *tensor.Tensor, scale, bias float32) *tensor.Tensor {
 	dev := x.Device()
 	dst := tensor.New(dev, x.Shape()...)
-	dev.Affine(dst, x.Contiguous(), scale, bias)
+	xc := x.Contiguous()
+	dev.Affine(dst, xc, scale, bias)
+	freeCopy(xc, x)
 	return dst
 }
 
@@ -178,10 +190,10 @@ func (tp *Tape) Mul(a, b *Var) *Var {
 			dev := dy.Device()
 			var ga, gb *tensor.Tensor
 			if wantsGrad(a) {
-				ga = reduceTo(dev, binaryT("Mul", tensor.Mul, dy, bv), a.Shape())
+				ga = reduceOwned(dev, binaryT("Mul", tensor.Mul, dy, bv), a.Shape())
 			}
 			if wantsGrad(b) {
-				gb = reduceTo(dev, binaryT("Mul", tensor.Mul, dy, av), b.Shape())
+				gb = reduceOwned(dev, binaryT("Mul", tensor.Mul, dy, av), b.Shape())
 			}
 			if ga != nil {
 				accumulate(a, ga)
@@ -213,10 +225,12 @@ func (tp *Tape) Div(a, b *Var) *Var {
 				ty := tensor.New(dev, t.Shape()...)
 				dev.Binary(tensor.Mul, ty, t, out.Value)
 				dev.Affine(ty, ty, -1, 0)
-				gb = reduceTo(dev, ty, b.Shape())
+				gb = reduceOwned(dev, ty, b.Shape())
 			}
 			if wantsGrad(a) {
-				ga = reduceTo(dev, t, a.Shape())
+				ga = reduceOwned(dev, t, a.Shape())
+			} else {
+				free(t)
 			}
 			if ga != nil {
 				accumulate(a, ga)

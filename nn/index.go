@@ -18,7 +18,9 @@ func (tp *Tape) Gather(x *Var, idx *tensor.Tensor) *Var {
 	dev := xv.Device()
 	y := tensor.New(dev, xs[0], is[1], xs[2])
 	dev.Gather(y, xv, iv)
+	freeCopy(xv, x.Value)
 	out := tp.result(y, x)
+	tp.keepTemp(iv, idx, tp.needsGrad(x))
 	if tp.needsGrad(x) {
 		tp.record(func() {
 			dy := out.Grad

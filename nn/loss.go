@@ -42,6 +42,8 @@ func lossBackward(pred, target *Var, g, dy *tensor.Tensor, scale float32) {
 	if wantsGrad(pred) {
 		dev.Affine(g, g, scale, 0)
 		accumulate(pred, g)
+	} else {
+		free(g)
 	}
 	if gt != nil {
 		accumulate(target, gt)
@@ -56,6 +58,8 @@ func (tp *Tape) MSELoss(pred, target *Var) *Var {
 	sq := tensor.New(dev, d.Shape()...)
 	dev.Unary(tensor.Square, sq, d, 0)
 	out := tp.result(meanOf(sq), pred, target)
+	free(sq)
+	tp.keepTemp(d, nil, tp.needsGrad(pred, target))
 	if tp.needsGrad(pred, target) {
 		tp.record(func() {
 			if out.Grad == nil {
@@ -77,6 +81,8 @@ func (tp *Tape) L1Loss(pred, target *Var) *Var {
 	a := tensor.New(dev, d.Shape()...)
 	dev.Unary(tensor.Abs, a, d, 0)
 	out := tp.result(meanOf(a), pred, target)
+	free(a)
+	tp.keepTemp(d, nil, tp.needsGrad(pred, target))
 	if tp.needsGrad(pred, target) {
 		tp.record(func() {
 			if out.Grad == nil {

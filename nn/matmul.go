@@ -64,6 +64,8 @@ func (tp *Tape) MatMul(a, b *Var, transA, transB bool) *Var {
 		dev.MatMul(y, expandBatch(av, batch), expandBatch(bv, batch), transA, transB, 1, 0)
 	}
 	out := tp.result(y, a, b)
+	tp.keepTemp(av, a.Value, tp.needsGrad(a, b))
+	tp.keepTemp(bv, b.Value, tp.needsGrad(a, b))
 	if !tp.needsGrad(a, b) {
 		return out
 	}
@@ -98,7 +100,7 @@ func (tp *Tape) MatMul(a, b *Var, transA, transB bool) *Var {
 				} else {
 					dev.MatMul(full, dy, be, false, !transB, 1, 0) // dY·op(b)ᵀ
 				}
-				ga = reduceTo(dev, full, as)
+				ga = reduceOwned(dev, full, as)
 			}
 			if wantsGrad(b) {
 				full := tensor.New(dev, append(slices.Clone(batch), bs[len(bs)-2], bs[len(bs)-1])...)
@@ -107,7 +109,7 @@ func (tp *Tape) MatMul(a, b *Var, transA, transB bool) *Var {
 				} else {
 					dev.MatMul(full, ae, dy, !transA, false, 1, 0) // op(a)ᵀ·dY
 				}
-				gb = reduceTo(dev, full, bs)
+				gb = reduceOwned(dev, full, bs)
 			}
 		}
 		if ga != nil {
@@ -144,6 +146,8 @@ func (tp *Tape) Linear(x, w, b *Var) *Var {
 	dev.MatMul(y2, x2, wv, false, true, 1, beta)
 	outShape := append(slices.Clone(xs[:len(xs)-1]), nout)
 	out := tp.result(y2.Reshape(outShape...), x, w, b)
+	tp.keepTemp(x2, x.Value, tp.needsGrad(x, w, b))
+	tp.keepTemp(wv, w.Value, tp.needsGrad(x, w, b))
 	if !tp.needsGrad(x, w, b) {
 		return out
 	}

@@ -14,6 +14,19 @@ func valueOf(v *Var) *tensor.Tensor {
 	return v.Value.Contiguous()
 }
 
+// keepTemps hands the op's temporaries read by its backward closure (contiguous copies
+// of the inputs, saved statistics) to keepTemp: vs[i] is the Var ts[i] was made from,
+// nil for a fresh tensor.
+func (tp *Tape) keepTemps(recorded bool, ts []*tensor.Tensor, vs []*Var) {
+	for i, t := range ts {
+		var orig *tensor.Tensor
+		if vs[i] != nil {
+			orig = vs[i].Value
+		}
+		tp.keepTemp(t, orig, recorded)
+	}
+}
+
 // checkVec panics unless v is nil or a vector of n elements.
 func checkVec(op, what string, v *Var, n int, x []int) {
 	if v != nil && (v.Value.Rank() != 1 || v.Value.Dim(0) != n) {
@@ -48,6 +61,7 @@ func (tp *Tape) LayerNorm(x, w, b *Var, eps float32) *Var {
 	mean, rstd := tensor.New(dev, rows), tensor.New(dev, rows)
 	dev.LayerNorm(y.Reshape(rows, d), mean, rstd, x2, wv, bv, eps)
 	out := tp.result(y, x, w, b)
+	tp.keepTemps(tp.needsGrad(x, w, b), []*tensor.Tensor{x2, wv, bv, mean, rstd}, []*Var{x, w, b, nil, nil})
 	if tp.needsGrad(x, w, b) {
 		tp.record(func() {
 			dy := out.Grad
@@ -114,6 +128,10 @@ func (tp *Tape) BatchNorm(x, w, b *Var, runningMean, runningVar *tensor.Tensor, 
 		updateRunning(runningVar, variance, momentum, m/(m-1))
 	}
 	out := tp.result(y, x, w, b)
+	tp.keepTemps(tp.needsGrad(x, w, b), []*tensor.Tensor{x3, wv, bv}, []*Var{x, w, b})
+	if batchStats {
+		tp.keepTemps(tp.needsGrad(x, w, b), []*tensor.Tensor{mean, variance}, []*Var{nil, nil})
+	}
 	if tp.needsGrad(x, w, b) {
 		tp.record(func() {
 			dy := out.Grad
@@ -141,6 +159,7 @@ func updateRunning(r, stat *tensor.Tensor, momentum, corr float32) {
 	dev.Affine(t, stat, momentum*corr, 0)
 	dev.Affine(r, r, 1-momentum, 0)
 	dev.Binary(tensor.Add, r, r, t)
+	dev.Free(t.Buffer())
 }
 
 // GroupNorm normalises x over each group of C/groups channels and all spatial
@@ -178,6 +197,10 @@ func (tp *Tape) GroupNorm(x, w, b *Var, groups int, eps float32) *Var {
 		}
 	}
 	out := tp.result(y, x, w, b)
+	tp.keepTemps(tp.needsGrad(x, w, b), []*tensor.Tensor{xg, wv, bv, mean, rstd}, []*Var{x, w, b, nil, nil})
+	if y != norm {
+		tp.keepTemp(norm, nil, tp.needsGrad(x, w, b))
+	}
 	if tp.needsGrad(x, w, b) {
 		tp.record(func() {
 			dy := out.Grad
@@ -192,7 +215,7 @@ func (tp *Tape) GroupNorm(x, w, b *Var, groups int, eps float32) *Var {
 			if wantsGrad(w) {
 				t := tensor.New(dev, n, c, s)
 				dev.Binary(tensor.Mul, t, dy3, n3)
-				gw = reduceTo(dev, t, []int{1, c, 1}).Reshape(c)
+				gw = reduceOwned(dev, t, []int{1, c, 1}).Reshape(c)
 			}
 			if wantsGrad(x) {
 				dn := dy3
@@ -202,6 +225,7 @@ func (tp *Tape) GroupNorm(x, w, b *Var, groups int, eps float32) *Var {
 				}
 				gx = tensor.New(dev, xs...)
 				dev.LayerNormBackward(gx.Reshape(rows, cols), nil, nil, dn.Reshape(rows, cols), xg, nil, mean, rstd)
+				freeCopy(dn, dy)
 			}
 			accumulate(x, gx)
 			accumulate(w, gw)

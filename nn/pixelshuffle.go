@@ -17,8 +17,10 @@ func (tp *Tape) PixelShuffle(x *Var, r int) *Var {
 	dev := x.Device()
 	y := tensor.New(dev, n, c, h*r, w*r)
 	// y viewed [N, C, H, r, W, r] ← x viewed [N, C, r, r, H, W] permuted (0,1,4,2,5,3).
-	src := x.Value.Contiguous().Reshape(n, c, r, r, h, w).Permute(0, 1, 4, 2, 5, 3)
+	xv := x.Value.Contiguous()
+	src := xv.Reshape(n, c, r, r, h, w).Permute(0, 1, 4, 2, 5, 3)
 	dev.CopyStrided(y.Reshape(n, c, h, r, w, r), src)
+	freeCopy(xv, x.Value)
 	out := tp.result(y, x)
 	if tp.needsGrad(x) {
 		tp.record(func() {

@@ -41,13 +41,15 @@ func (tp *Tape) MaxPool(x *Var, kernel, stride, padding []int) *Var {
 	y := tensor.New(dev, shape...)
 	argmax := tensor.New(dev, shape...)
 	dev.MaxPool(y, argmax, xv, g)
+	freeCopy(xv, x.Value)
 	out := tp.result(y, x)
+	tp.keepTemp(argmax, nil, tp.needsGrad(x))
 	if tp.needsGrad(x) {
 		tp.record(func() {
 			if out.Grad == nil {
 				return
 			}
-			dx := tensor.New(dev, xv.Shape()...)
+			dx := tensor.New(dev, x.Shape()...)
 			dev.MaxPoolBackward(dx, out.Grad, argmax, g)
 			accumulate(x, dx)
 		})
@@ -64,13 +66,14 @@ func (tp *Tape) AvgPool(x *Var, kernel, stride, padding []int) *Var {
 	xv := x.Value.Contiguous()
 	y := tensor.New(dev, append(slices.Clone(x.Shape()[:2]), g.Out...)...)
 	dev.AvgPool(y, xv, g)
+	freeCopy(xv, x.Value)
 	out := tp.result(y, x)
 	if tp.needsGrad(x) {
 		tp.record(func() {
 			if out.Grad == nil {
 				return
 			}
-			dx := tensor.New(dev, xv.Shape()...)
+			dx := tensor.New(dev, x.Shape()...)
 			dev.AvgPoolBackward(dx, out.Grad, g)
 			accumulate(x, dx)
 		})
@@ -93,7 +96,9 @@ func (tp *Tape) GlobalAvgPool(x *Var) *Var {
 		shape[i] = 1
 	}
 	y := tensor.New(dev, shape...)
-	dev.ReduceSum(y, x.Value.Contiguous())
+	xv := x.Value.Contiguous()
+	dev.ReduceSum(y, xv)
+	freeCopy(xv, x.Value)
 	dev.Affine(y, y, 1/float32(size), 0)
 	out := tp.result(y, x)
 	if tp.needsGrad(x) {

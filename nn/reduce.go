@@ -11,7 +11,9 @@ import (
 func expandGrad(dy *tensor.Tensor, keep, shape []int, scale float32) *tensor.Tensor {
 	dev := dy.Device()
 	dx := tensor.New(dev, shape...)
-	dev.CopyStrided(dx, dy.Contiguous().Reshape(keep...).Expand(shape...))
+	dc := dy.Contiguous()
+	dev.CopyStrided(dx, dc.Reshape(keep...).Expand(shape...))
+	freeCopy(dc, dy)
 	if scale != 1 {
 		dev.Affine(dx, dx, scale, 0)
 	}
@@ -34,7 +36,11 @@ func (tp *Tape) SumTo(x *Var, shape ...int) *Var {
 	}
 	xv := x.Value.Contiguous()
 	dev := xv.Device()
-	out := tp.result(reduceTo(dev, xv, shape), x)
+	r := reduceTo(dev, xv, shape)
+	if !sharesBuffer(r, xv) {
+		freeCopy(xv, x.Value)
+	}
+	out := tp.result(r, x)
 	if tp.needsGrad(x) {
 		tp.record(func() {
 			if out.Grad == nil {
@@ -63,6 +69,7 @@ func (tp *Tape) sumAll(x *Var, scale float32) *Var {
 	dev := xv.Device()
 	s := tensor.New(dev, keep...)
 	dev.ReduceSum(s, xv)
+	freeCopy(xv, x.Value)
 	if scale != 1 {
 		dev.Affine(s, s, scale, 0)
 	}
@@ -102,6 +109,7 @@ func (tp *Tape) MeanAxes(x *Var, axes ...int) *Var {
 	dev := xv.Device()
 	m := tensor.New(dev, keep...)
 	dev.ReduceSum(m, xv)
+	freeCopy(xv, x.Value)
 	dev.Affine(m, m, scale, 0)
 	out := tp.result(m, x)
 	if tp.needsGrad(x) {

@@ -20,6 +20,7 @@ func (tp *Tape) Softmax(x *Var, axis int) *Var {
 	dev := xv.Device()
 	y := tensor.New(dev, xv.Shape()...)
 	dev.Softmax(y, xv, axis)
+	freeCopy(xv, x.Value)
 	out := tp.result(y, x)
 	if tp.needsGrad(x) {
 		tp.record(func() {

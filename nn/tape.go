@@ -152,7 +152,9 @@ func (tp *Tape) Backward(loss *Var) {
 	if loss.Value.Numel() != 1 {
 		panic(fmt.Sprintf("nn: Backward: loss has shape %v, want one element (use BackwardWith)", loss.Shape()))
 	}
-	tp.BackwardWith(loss, tensor.Full(loss.Device(), 1, loss.Shape()...))
+	seed := tensor.Full(loss.Device(), 1, loss.Shape()...)
+	tp.BackwardWith(loss, seed) // copies the seed (accumulateShared)
+	seed.Device().Free(seed.Buffer())
 }
 
 // BackwardWith runs backward from out with the upstream gradient grad (out's shape),

@@ -39,7 +39,9 @@ func (tp *Tape) Upsample(x *Var, mode tensor.ResampleMode, scales []float64) *Va
 	}
 	dev := x.Device()
 	y := tensor.New(dev, shape...)
-	dev.Upsample(mode, y, x.Value.Contiguous(), sc)
+	xv := x.Value.Contiguous()
+	dev.Upsample(mode, y, xv, sc)
+	freeCopy(xv, x.Value)
 	out := tp.result(y, x)
 	if tp.needsGrad(x) {
 		tp.record(func() {

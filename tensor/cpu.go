@@ -14,10 +14,20 @@ type CPU struct{}
 
 var _ Device = CPU{}
 
-type cpuBuffer struct{ data []float32 }
+// cpuBuffer is host memory. dev is the device that allocated it when that is not the
+// plain CPU (a [TrackingCPU]); nil means CPU{}.
+type cpuBuffer struct {
+	data []float32
+	dev  Device
+}
 
-func (b *cpuBuffer) Device() Device { return CPU{} }
-func (b *cpuBuffer) Len() int       { return len(b.data) }
+func (b *cpuBuffer) Device() Device {
+	if b.dev != nil {
+		return b.dev
+	}
+	return CPU{}
+}
+func (b *cpuBuffer) Len() int { return len(b.data) }
 
 // Threads returns how many goroutines the CPU kernels use.
 func Threads() int { return parallel.Threads() }

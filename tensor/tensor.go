@@ -333,6 +333,9 @@ func (t *Tensor) Values() []float32 {
 	c := t.Contiguous()
 	out := make([]float32, c.Numel())
 	c.Device().ToHost(out, c.buf, c.offset)
+	if c != t {
+		c.Device().Free(c.buf) // the temporary dense copy
+	}
 	return out
 }
 

@@ -72,7 +72,9 @@ func (r *run) runEpoch(ctx context.Context) (EpochStats, error) {
 		if r.accum == 1 {
 			tp.Backward(loss)
 		} else {
-			tp.BackwardWith(loss, tensor.Full(loss.Device(), float32(1/float64(r.accum)), loss.Shape()...))
+			seed := tensor.Full(loss.Device(), float32(1/float64(r.accum)), loss.Shape()...)
+			tp.BackwardWith(loss, seed) // copies the seed
+			seed.Device().Free(seed.Buffer())
 		}
 		tp.Reset()
 		r.partial.LossSum += l
