@@ -113,11 +113,15 @@ func (c *Config) Validate() error {
 func (k *checker) problem() {
 	c := k.c
 	p := c.Problem
-	if p.Type != SelfSupervisedType {
-		k.bad("PROBLEM.TYPE", "%q: selfsup runs only SELF_SUPERVISED", p.Type)
+	if p.Type != SelfSupervisedType && p.Type != SemanticSegType {
+		k.bad("PROBLEM.TYPE", "%q: selfsup runs only SELF_SUPERVISED and SEMANTIC_SEG", p.Type)
 	}
 	if p.NDim != "2D" && p.NDim != "3D" {
 		k.bad("PROBLEM.NDIM", "%q: want 2D or 3D", p.NDim)
+	}
+	if p.Type == SemanticSegType {
+		k.semanticSeg()
+		return
 	}
 	s := p.SelfSupervised
 	switch s.PretextTask {

@@ -16,6 +16,9 @@ func (c *Config) LossType() string {
 
 func (k *checker) loss() {
 	c := k.c
+	if c.Problem.Type == SemanticSegType {
+		return // checked by semanticSeg
+	}
 	if c.Model.Architecture == "mae" {
 		if c.Loss.Type != "" && c.Loss.Type != "MSE" {
 			c.warn("LOSS.TYPE", "ignored: mae uses its own masked-patch MSE loss")
@@ -65,7 +68,7 @@ func (k *checker) train() {
 	if t.Patience != -1 && t.Patience < 1 {
 		k.bad("TRAIN.PATIENCE", "%d: want -1 (no early stopping) or at least 1", t.Patience)
 	}
-	for _, m := range t.Metrics {
+	for _, m := range k.sslMetrics(t.Metrics) {
 		if !slices.Contains(ssiMetrics, strings.ToLower(m)) {
 			k.bad("TRAIN.METRICS", "%q: want psnr, mae, mse or ssim", m)
 		}
@@ -124,7 +127,7 @@ func (k *checker) test() {
 	if t.Augmentation && c.Problem.SelfSupervised.PretextTask == "masking" {
 		c.warn("TEST.AUGMENTATION", "ignored with masking (as BiaPy)")
 	}
-	for _, m := range t.Metrics {
+	for _, m := range k.sslMetrics(t.Metrics) {
 		switch lm := strings.ToLower(m); {
 		case slices.Contains(ssiMetrics, lm):
 		case lm == "fid" || lm == "is" || lm == "lpips":
