@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/selfsup/selfsup/tensor"
 	"gorgonia.org/cu"
@@ -54,6 +53,7 @@ type Device struct {
 	// Owned by the worker goroutine.
 	ctx     cu.CUContext
 	modules map[string]cu.Module
+	lx      *launcher // the reusable kernel parameter block (launch_cgo.go)
 
 	mu     sync.Mutex // guards funcs and the allocator state below
 	funcs  map[funcKey]cu.Function
@@ -125,14 +125,55 @@ func (d *Device) loop(started chan<- error) {
 	if err == nil {
 		d.ctx, err = dev.MakeContext(cu.SchedAuto)
 	}
+	if err == nil {
+		if d.lx, err = newLauncher(); err != nil {
+			d.ctx.Destroy()
+		}
+	}
 	if err != nil {
 		started <- fmt.Errorf("cuda: opening GPU %d: %v", d.ordinal, err)
 		return
 	}
 	started <- nil
-	for f := range d.queue {
+	spin := runtime.GOMAXPROCS(0) >= 4
+	for {
+		f, ok := d.next(spin)
+		if !ok {
+			return
+		}
 		f()
 	}
+}
+
+// workerSpin is how long the idle worker polls the queue before it blocks. Waking a
+// goroutine locked to an OS thread costs a thread hand-off (several µs) per launch;
+// while the caller keeps queueing launches a few µs apart, polling avoids it.
+const workerSpin = 200 * time.Microsecond
+
+// next returns the next queued call (false once the queue is closed). With spin it
+// first polls the queue for up to workerSpin (only when GOMAXPROCS ≥ 4, so that the
+// polling never starves the goroutines queueing work).
+func (d *Device) next(spin bool) (func(), bool) {
+	select {
+	case f, ok := <-d.queue:
+		return f, ok
+	default:
+	}
+	if spin {
+		t0 := time.Now()
+		for i := 1; ; i++ {
+			select {
+			case f, ok := <-d.queue:
+				return f, ok
+			default:
+			}
+			if i%64 == 0 && time.Since(t0) > workerSpin {
+				break
+			}
+		}
+	}
+	f, ok := <-d.queue
+	return f, ok
 }
 
 // Name returns "cuda:N".
@@ -161,6 +202,7 @@ func (d *Device) Close() error {
 	d.enqueue(func() {
 		defer close(done)
 		d.freeCache()
+		d.lx.free()
 		err = d.ctx.Destroy()
 	})
 	<-done
@@ -254,15 +296,12 @@ func (d *Device) function(mod, fn string) cu.Function {
 func (d *Device) launch(mod, fn string, grid, block [3]int, shmem int, args ...any) {
 	f := d.function(mod, fn)
 	slots := packArgs(fn, args)
-	params := make([]unsafe.Pointer, len(slots))
-	for i := range slots {
-		params[i] = unsafe.Pointer(&slots[i])
-	}
 	for i := range 3 {
 		grid[i], block[i] = max(grid[i], 1), max(block[i], 1)
 	}
+	// run executes on the worker, which owns d.lx.
 	run := func() error {
-		return f.Launch(grid[0], grid[1], grid[2], block[0], block[1], block[2], shmem, cu.NoStream, params)
+		return d.lx.run(f, grid, block, shmem, slots)
 	}
 	if p := d.prof.Load(); p != nil {
 		d.do(func() {

@@ -39,6 +39,18 @@ var batchedConv = func(dev tensor.Device) bool {
 	return !cpu
 }
 
+// directFilter reports whether the filter gradient on dev is accumulated directly in
+// the weight layout, dw: [G, Cout/G, rows] = feat·colsᵀ, instead of transposed. It is
+// chosen on devices with TF32 GEMMs switched on (a TF32() bool method returning true)
+// for 16 ≤ Cout/G < 64 ≤ rows: the GEMM's N side is then the long rows axis, which
+// the TF32 kernels need (N ≥ 64), where the transposed product has N = Cout/G and runs
+// in exact fp32; it also saves the final transposing copy. Exact fp32 devices keep the
+// transposed form. A variable so that the CPU tests can exercise that path.
+var directFilter = func(dev tensor.Device, cpg, rows int) bool {
+	t, ok := dev.(interface{ TF32() bool })
+	return ok && t.TF32() && batchedConv(dev) && cpg >= 16 && cpg < 64 && rows >= 64
+}
+
 // Split-K targets of accumFilterTBatched: about filterTargetBlocks 64×64 output tiles
 // in all, slices of at least filterMinSlice positions, and a partial-product buffer of
 // at most filterPartBudget elements (variables so that tests can force small slices).
@@ -145,6 +157,7 @@ type convPlan struct {
 	outSize   int // ∏Out
 	nb        int // samples per chunk
 	pointwise bool
+	direct    bool           // filter gradient accumulated as dw: [G, Cout/G, rows] (see directFilter)
 	col       *tensor.Tensor // [nb, Cin·∏K, ∏Out]; nil when pointwise
 }
 
@@ -153,6 +166,7 @@ func newConvPlan(dev tensor.Device, g tensor.ConvGeom, groups int, wShape []int,
 	p := &convPlan{dev: dev, g: g, groups: groups, cpg: wShape[0] / groups,
 		rows: cin / groups * g.KernelSize(), outSize: g.OutSize(), pointwise: isPointwise(g)}
 	p.nb = max(n, 1)
+	p.direct = directFilter(dev, p.cpg, p.rows)
 	if !p.pointwise {
 		budget := colBudget
 		if batchedConv(dev) {
@@ -263,13 +277,30 @@ func (p *convPlan) newImage(shape []int) *tensor.Tensor {
 
 // newFilterT returns the accumulator of the filter gradient, stored transposed:
 // dwᵀ: [G, rows, Cout/G]. Accumulating cols·featᵀ is the faster GEMM shape (the long
-// ∏Out axis is contiguous in both operands); finishFilter transposes it once.
+// ∏Out axis is contiguous in both operands); finishFilter transposes it once. With
+// p.direct it is dw: [G, Cout/G, rows] instead (see directFilter).
 func (p *convPlan) newFilterT() *tensor.Tensor {
+	if p.direct {
+		return tensor.New(p.dev, p.groups, p.cpg, p.rows)
+	}
 	return tensor.New(p.dev, p.groups, p.rows, p.cpg)
 }
 
+// filterProduct computes dst = a·bᵀ + beta·dst for the filter gradient from the column
+// operand cols: [..., rows, L] and the feature operand feat: [..., Cout/G, L]:
+// cols·featᵀ (dst [..., rows, Cout/G]), or feat·colsᵀ (dst [..., Cout/G, rows]) when
+// p.direct.
+func (p *convPlan) filterProduct(dst, cols, feat *tensor.Tensor, beta float32) {
+	if p.direct {
+		p.dev.MatMul(dst, feat, cols, false, true, 1, beta)
+		return
+	}
+	p.dev.MatMul(dst, cols, feat, false, true, 1, beta)
+}
+
 // accumFilterT adds Σ_i colsᵢ·featᵢᵀ over the m samples of c: [m, G, rows, ∏Out] and
-// f: [m, G, Cout/G, ∏Out] into dwT: [G, rows, Cout/G]; first overwrites it instead.
+// f: [m, G, Cout/G, ∏Out] into dwT: [G, rows, Cout/G] ([G, Cout/G, rows] with p.direct:
+// Σ_i featᵢ·colsᵢᵀ); first overwrites it instead.
 func (p *convPlan) accumFilterT(dwT, c, f *tensor.Tensor, first bool) {
 	if batchedConv(p.dev) {
 		p.accumFilterTBatched(dwT, c, f, first)
@@ -282,7 +313,7 @@ func (p *convPlan) accumFilterT(dwT, c, f *tensor.Tensor, first bool) {
 		}
 		a := c.Slice(0, i, i+1).Reshape(p.groups, p.rows, p.outSize)
 		b := f.Slice(0, i, i+1).Reshape(p.groups, p.cpg, p.outSize)
-		p.dev.MatMul(dwT, a, b, false, true, 1, beta)
+		p.filterProduct(dwT, a, b, beta)
 	}
 }
 
@@ -298,20 +329,24 @@ func (p *convPlan) accumFilterTBatched(dwT, c, f *tensor.Tensor, first bool) {
 	}
 	s := filterSplits(m, p.groups, p.rows, p.cpg, p.outSize)
 	if m*s == 1 {
-		p.dev.MatMul(dwT, c.Reshape(p.groups, p.rows, p.outSize), f.Reshape(p.groups, p.cpg, p.outSize), false, true, 1, beta)
+		p.filterProduct(dwT, c.Reshape(p.groups, p.rows, p.outSize), f.Reshape(p.groups, p.cpg, p.outSize), beta)
 		return
+	}
+	fr, fc := p.rows, p.cpg // the two axes of dwT
+	if p.direct {
+		fr, fc = p.cpg, p.rows
 	}
 	l := p.outSize / s
 	a := c.Reshape(m, p.groups, p.rows, s, l).Permute(0, 3, 1, 2, 4) // [m, S, G, rows, L]
 	b := f.Reshape(m, p.groups, p.cpg, s, l).Permute(0, 3, 1, 2, 4)  // [m, S, G, Cout/G, L]
-	part := tensor.New(p.dev, m, s, p.groups, p.rows, p.cpg)
-	p.dev.MatMul(part, a, b, false, true, 1, 0)
+	part := tensor.New(p.dev, m, s, p.groups, fr, fc)
+	p.filterProduct(part, a, b, 0)
 	if first {
-		p.dev.ReduceSum(dwT.Reshape(1, 1, p.groups, p.rows, p.cpg), part)
+		p.dev.ReduceSum(dwT.Reshape(1, 1, p.groups, fr, fc), part)
 	} else {
-		sum := tensor.New(p.dev, 1, 1, p.groups, p.rows, p.cpg)
+		sum := tensor.New(p.dev, 1, 1, p.groups, fr, fc)
 		p.dev.ReduceSum(sum, part)
-		p.dev.Binary(tensor.Add, dwT, dwT, sum.Reshape(p.groups, p.rows, p.cpg))
+		p.dev.Binary(tensor.Add, dwT, dwT, sum.Reshape(p.groups, fr, fc))
 		p.dev.Free(sum.Buffer())
 	}
 	p.dev.Free(part.Buffer())
@@ -343,8 +378,14 @@ func filterSplits(m, groups, rows, cpg, outSize int) int {
 }
 
 // finishFilter returns dw: wShape = [Cout, Cin/G, *K] from the accumulated dwT (which
-// it frees); n == 0 samples gives zeros.
+// it frees, or with p.direct returns reshaped); n == 0 samples gives zeros.
 func (p *convPlan) finishFilter(dwT *tensor.Tensor, wShape []int, n int) *tensor.Tensor {
+	if p.direct {
+		if n == 0 {
+			p.dev.Fill(dwT, 0)
+		}
+		return dwT.Reshape(wShape...)
+	}
 	dw := tensor.New(p.dev, wShape...)
 	if n == 0 {
 		p.dev.Fill(dw, 0)
