@@ -5,16 +5,16 @@ package config
 // key segment; its doc comment names the full key and BiaPy's default ([Defaults]).
 // Paths left empty are derived from the job ([Config.SetJob]).
 type Config struct {
-	Problem   Problem   `key:"PROBLEM"`
-	Data      Data      `key:"DATA"`
-	Model     Model     `key:"MODEL"`
-	Loss      Loss      `key:"LOSS"`
-	Train     Train     `key:"TRAIN"`
-	Augmentor Augmentor `key:"AUGMENTOR"`
-	Test      Test      `key:"TEST"`
-	Paths     Paths     `key:"PATHS"`
-	Log       Log       `key:"LOG"`
-	System    System    `key:"SYSTEM"`
+	Problem   Problem   `key:"PROBLEM"`   // PROBLEM.*: workflow type, dimensions, pretext task
+	Data      Data      `key:"DATA"`      // DATA.*: patch size, normalisation, train/validation/test images
+	Model     Model     `key:"MODEL"`     // MODEL.*: architecture and its options
+	Loss      Loss      `key:"LOSS"`      // LOSS.*: loss type and weights
+	Train     Train     `key:"TRAIN"`     // TRAIN.*: epochs, optimiser, learning-rate schedule, patience
+	Augmentor Augmentor `key:"AUGMENTOR"` // AUGMENTOR.*: data augmentation
+	Test      Test      `key:"TEST"`      // TEST.*: test phase
+	Paths     Paths     `key:"PATHS"`     // PATHS.*: output folders and checkpoint file
+	Log       Log       `key:"LOG"`       // LOG.*: log folders and chart frequency
+	System    System    `key:"SYSTEM"`    // SYSTEM.*: CPUs, workers, seed, device
 
 	// file and lines record where each key was set (for error messages); warnings
 	// collects notes about keys that were accepted but have no effect.

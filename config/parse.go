@@ -14,10 +14,10 @@ import (
 // Error is one problem with one key of a configuration: the file, the line where the
 // key was set (0 when it keeps its default), the key and what was expected.
 type Error struct {
-	File string
-	Line int
-	Key  string
-	Msg  string
+	File string // configuration file name
+	Line int    // line where the key was set; 0 when it keeps its default
+	Key  string // full BiaPy key, e.g. "PROBLEM.TYPE"
+	Msg  string // what is wrong or was expected
 }
 
 // Error formats e as "file:line: KEY: message".

@@ -18,9 +18,9 @@ import (
 // "Fill", "Alloc(miss)" (a new driver allocation, not served by the cache),
 // "Synchronize".
 type ProfileEntry struct {
-	Name  string
-	Count int
-	Total time.Duration
+	Name  string        // "module/kernel" or the memory operation
+	Count int           // number of calls
+	Total time.Duration // summed duration of the calls
 }
 
 // Mean returns the mean duration of one call.

@@ -28,22 +28,22 @@ type AugmentOptions struct {
 	// RandomRot rotates the yx plane by an angle drawn from RandomRotRange
 	// (RANDOM_ROT, False; RANDOM_ROT_RANGE, (-180, 180) degrees).
 	RandomRot      bool
-	RandomRotRange [2]float64
+	RandomRotRange [2]float64 // angle range in degrees (RANDOM_ROT_RANGE, (-180, 180))
 	// Shear shears x along y by an angle drawn from ShearRange (SHEAR, False;
 	// SHEAR_RANGE, (-20, 20) degrees). BiaPy v3.5 passes the range to imgaug's rotate
 	// instead (a second random rotation); selfsup shears, as the key says.
 	Shear      bool
-	ShearRange [2]float64
+	ShearRange [2]float64 // shear angle range in degrees (SHEAR_RANGE, (-20, 20))
 	// Zoom scales y and x by independent factors drawn from ZoomRange, and z too when
 	// ZoomInZ (ZOOM, False; ZOOM_RANGE, (0.8, 1.2); ZOOM_IN_Z, False).
 	Zoom      bool
-	ZoomRange [2]float64
-	ZoomInZ   bool
+	ZoomRange [2]float64 // zoom factor range (ZOOM_RANGE, (0.8, 1.2))
+	ZoomInZ   bool       // zoom z too (ZOOM_IN_Z, False)
 	// Shift translates y and x by one fraction of their sizes drawn from ShiftRange
 	// (SHIFT, False; SHIFT_RANGE, (0.1, 0.2)), down and right as imgaug's
 	// translate_percent.
 	Shift      bool
-	ShiftRange [2]float64
+	ShiftRange [2]float64 // shift range as a fraction of each axis size (SHIFT_RANGE, (0.1, 0.2))
 	// AffineMode is the border fill of rotations, shear, zoom and shift: "reflect",
 	// "symmetric", "edge", "wrap" or "constant" (0) (AFFINE_MODE, "reflect").
 	AffineMode string
@@ -54,70 +54,70 @@ type AugmentOptions struct {
 	// ElasticAlpha, the same for every z-slice (ELASTIC, False; E_ALPHA, (12, 16);
 	// E_SIGMA, 4; E_MODE, "constant").
 	Elastic      bool
-	ElasticAlpha [2]float64
-	ElasticSigma float64
-	ElasticMode  string
+	ElasticAlpha [2]float64 // alpha range (E_ALPHA, (12, 16))
+	ElasticSigma float64    // smoothing Gaussian sigma in pixels, > 0 (E_SIGMA, 4)
+	ElasticMode  string     // border fill, values as AffineMode (E_MODE, "constant")
 	// GaussianBlur blurs the yx plane with a sigma drawn from GaussianSigma (G_BLUR,
 	// False; G_SIGMA, (1.0, 2.0)).
 	GaussianBlur  bool
-	GaussianSigma [2]float64
+	GaussianSigma [2]float64 // sigma range in pixels (G_SIGMA, (1.0, 2.0))
 	// MedianBlur applies a k×k median in the yx plane, k drawn from MedianKernel
 	// (inclusive, even k rounded up) (MEDIAN_BLUR, False; MB_KERNEL, (3, 7)).
 	MedianBlur   bool
-	MedianKernel [2]int
+	MedianKernel [2]int // kernel size range, inclusive (MB_KERNEL, (3, 7))
 	// GammaContrast maps v → v^γ, γ drawn from GammaRange (GAMMA_CONTRAST, False;
 	// GC_GAMMA, (1.25, 1.75)).
 	GammaContrast bool
-	GammaRange    [2]float64
+	GammaRange    [2]float64 // γ range (GC_GAMMA, (1.25, 1.75))
 	// Brightness adds a factor drawn from BrightnessFactor; BrightnessMode "3D" uses one
 	// factor per image, "2D" one per z-slice (BRIGHTNESS, False; BRIGHTNESS_FACTOR,
 	// (-0.1, 0.1); BRIGHTNESS_MODE, "3D").
 	Brightness       bool
-	BrightnessFactor [2]float64
-	BrightnessMode   string
+	BrightnessFactor [2]float64 // additive factor range (BRIGHTNESS_FACTOR, (-0.1, 0.1))
+	BrightnessMode   string     // "2D" or "3D" (BRIGHTNESS_MODE, "3D")
 	// Contrast multiplies by 1 + a factor drawn from ContrastFactor, per image ("3D") or
 	// per z-slice ("2D") (CONTRAST, False; CONTRAST_FACTOR, (-0.1, 0.1); CONTRAST_MODE,
 	// "3D").
 	Contrast       bool
-	ContrastFactor [2]float64
-	ContrastMode   string
+	ContrastFactor [2]float64 // factor range, multiplying by 1 + factor (CONTRAST_FACTOR, (-0.1, 0.1))
+	ContrastMode   string     // "2D" or "3D" (CONTRAST_MODE, "3D")
 	// GaussianNoise adds N(GaussianNoiseMean, GaussianNoiseVar) noise, or, with
 	// GaussianNoiseUseInputStats, N(mean(x), var(x)·uniform(0.9, 1.1)) (GAUSSIAN_NOISE,
 	// False; GAUSSIAN_NOISE_MEAN, 0; GAUSSIAN_NOISE_VAR, 0.05;
 	// GAUSSIAN_NOISE_USE_INPUT_IMG_MEAN_AND_VAR, False).
 	GaussianNoise              bool
-	GaussianNoiseMean          float64
-	GaussianNoiseVar           float64
-	GaussianNoiseUseInputStats bool
+	GaussianNoiseMean          float64 // noise mean (GAUSSIAN_NOISE_MEAN, 0)
+	GaussianNoiseVar           float64 // noise variance, ≥ 0 (GAUSSIAN_NOISE_VAR, 0.05)
+	GaussianNoiseUseInputStats bool    // use the image's mean and variance (GAUSSIAN_NOISE_USE_INPUT_IMG_MEAN_AND_VAR, False)
 	// PoissonNoise applies skimage's Poisson noise (POISSON_NOISE, False).
 	PoissonNoise bool
 	// SaltAndPepper sets a fraction SaltAndPepperAmount of the samples to the image
 	// maximum (a proportion SaltAndPepperProp of them) or minimum (SALT_AND_PEPPER,
 	// False; SALT_AND_PEPPER_AMOUNT, 0.05; SALT_AND_PEPPER_PROP, 0.5).
 	SaltAndPepper       bool
-	SaltAndPepperAmount float64
-	SaltAndPepperProp   float64
+	SaltAndPepperAmount float64 // fraction of samples replaced (SALT_AND_PEPPER_AMOUNT, 0.05)
+	SaltAndPepperProp   float64 // fraction of those set to the maximum (SALT_AND_PEPPER_PROP, 0.5)
 	// Cutout fills CutoutIterations boxes (count in [lo, hi), numpy's randint) whose
 	// sides are a fraction drawn from CutoutSize of each axis with CutoutCval, and the
 	// target's with 0 when CutoutApplyToMask (CUTOUT, False; COUT_NB_ITERATIONS, (1, 3);
 	// COUT_SIZE, (0.05, 0.3); COUT_CVAL, 0.0; COUT_APPLY_TO_MASK, False).
 	Cutout            bool
-	CutoutIterations  [2]int
-	CutoutSize        [2]float64
-	CutoutCval        float64
-	CutoutApplyToMask bool
+	CutoutIterations  [2]int     // box count range [lo, hi) (COUT_NB_ITERATIONS, (1, 3))
+	CutoutSize        [2]float64 // box side range as a fraction of each axis (COUT_SIZE, (0.05, 0.3))
+	CutoutCval        float64    // fill value of the boxes in the input (COUT_CVAL, 0.0)
+	CutoutApplyToMask bool       // also zero the boxes in the target (COUT_APPLY_TO_MASK, False)
 	// MissingSections blanks thick lines in some z-slices with the slice mean, the line
 	// dilated by a count drawn from MissingSectionsIterations in [lo, hi)
 	// (MISSING_SECTIONS, False; MISSP_ITERATIONS, (10, 30)).
 	MissingSections           bool
-	MissingSectionsIterations [2]int
+	MissingSectionsIterations [2]int // dilation count range [lo, hi) (MISSP_ITERATIONS, (10, 30))
 	// Misalignment moves part of the image (2-D: the rows below a random split; 3-D:
 	// one slice or all slices from one on) by up to MisalignmentDisplacement pixels,
 	// rotating it instead with probability MisalignmentRotateRatio (MISALIGNMENT, False;
 	// MS_DISPLACEMENT, 16; MS_ROTATE_RATIO, 0.5).
 	Misalignment             bool
-	MisalignmentDisplacement int
-	MisalignmentRotateRatio  float64
+	MisalignmentDisplacement int     // maximum displacement in pixels, ≥ 1 (MS_DISPLACEMENT, 16)
+	MisalignmentRotateRatio  float64 // probability of rotating instead of shifting (MS_ROTATE_RATIO, 0.5)
 }
 
 // DefaultAugmentOptions returns BiaPy's AUGMENTOR defaults (SPEC §1.7): every transform

@@ -107,16 +107,16 @@ func listSome(names []string) string {
 // labels.
 type Sample struct {
 	Name  string // file name of the image in Dataset.Dir
-	Image *Image
+	Image *Image // the image as loaded
 	Label *Image // nil without a label folder
 }
 
 // Dataset is a folder of images (and optionally of labels) loaded in memory, in
 // sorted file-name order.
 type Dataset struct {
-	Dir      string
-	LabelDir string // "" without labels
-	Samples  []Sample
+	Dir      string   // folder the images were loaded from
+	LabelDir string   // "" without labels
+	Samples  []Sample // one per image, in sorted file-name order
 }
 
 // LoadOptions are the checks and options of [LoadDir].
@@ -263,9 +263,9 @@ type ValSource struct {
 	// FromTrain splits the training folder (DATA.VAL.FROM_TRAIN) by Split
 	// (SPLIT_TRAIN), randomly with Seed when Random (DATA.VAL.RANDOM).
 	FromTrain bool
-	Split     float64
-	Random    bool
-	Seed      uint64
+	Split     float64 // fraction of the images held out for validation, in (0, 1) (DATA.VAL.SPLIT_TRAIN)
+	Random    bool    // draw the validation images at random instead of taking the last ones (DATA.VAL.RANDOM)
+	Seed      uint64  // seed of the random draw
 	// Dir and LabelDir are a separate validation folder (DATA.VAL.PATH / GT_PATH),
 	// used when FromTrain is false; an empty Dir means no validation data.
 	Dir, LabelDir string

@@ -107,9 +107,9 @@ func (d DType) Cast(v float32) float32 {
 // last, as BiaPy's read_img_as_ndarray returns them). DType is the sample type of the
 // file it came from, so it can be written back in that type.
 type Image struct {
-	Data  []float32
-	Shape []int
-	DType DType
+	Data  []float32 // samples in row-major order over Shape
+	Shape []int     // [Y, X, C] or [Z, Y, X, C]
+	DType DType     // sample type of the source file
 }
 
 // NewImage returns a zero image of the given dtype and shape ([Y, X, C] or

@@ -31,7 +31,7 @@ const normEps = 1e-6
 // by [Normalization.Measure]; the transform itself is [NormStats.Apply] and its inverse
 // [NormStats.Undo].
 type Normalization struct {
-	Type NormType
+	Type NormType // DATA.NORMALIZATION.TYPE: div, scale_range or zero_mean_unit_variance; required
 	// PercentileClip enables percentile clipping (PERC_CLIP.ENABLE): values are
 	// clipped to [LowerPerc, UpperPerc] percentiles of the image (numpy's linear
 	// interpolation) before normalising, and the other statistics are measured on the
@@ -52,15 +52,17 @@ type Normalization struct {
 // NormStats records everything needed to apply one image's normalisation and undo
 // it: the measured (or fixed) statistics and the image's original dtype.
 type NormStats struct {
-	Type  NormType
-	DType DType // dtype of the image the statistics were measured on
+	Type  NormType // the normalisation applied
+	DType DType    // dtype of the image the statistics were measured on
 	// Clip reports whether values are clipped to [ClipLow, ClipHigh] before
 	// normalising. LowerBound and UpperBound are the bounds as measured
 	// (BiaPy's lower_bound_val / upper_bound_val, float); ClipLow and ClipHigh are the
 	// bounds applied, truncated toward zero for integer dtypes as BiaPy does.
-	Clip                   bool
-	LowerBound, UpperBound float64
-	ClipLow, ClipHigh      float64
+	Clip       bool
+	LowerBound float64 // measured lower clipping bound (lower_bound_val)
+	UpperBound float64 // measured upper clipping bound (upper_bound_val)
+	ClipLow    float64 // lower bound applied (truncated for integer dtypes)
+	ClipHigh   float64 // upper bound applied (truncated for integer dtypes)
 	// DivValue is 255 or 65535 (div).
 	DivValue float64
 	// Min and Max are the image range after clipping (scale_range).

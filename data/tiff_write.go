@@ -23,8 +23,8 @@ const (
 
 // TIFFOptions are the settings of [WriteTIFF]; the zero value writes uncompressed data.
 type TIFFOptions struct {
-	Compression TIFFCompression
-	bigTIFF     bool // force BigTIFF (tests); files past 4 GiB switch automatically
+	Compression TIFFCompression // pixel-data compression; zero value: TIFFUncompressed
+	bigTIFF     bool            // force BigTIFF (tests); files past 4 GiB switch automatically
 }
 
 // tiffStripTarget is the approximate decoded size of one written strip.

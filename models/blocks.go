@@ -217,7 +217,7 @@ func (b *ConvBlock) SetTraining(train bool) { b.Block.SetTraining(train) }
 // same activation, normalisation, dropout and SE setting, named "block.0" and
 // "block.1". x: [N, In, *s] → [N, Out, *s].
 type DoubleConvBlock struct {
-	Blocks [2]*ConvBlock
+	Blocks [2]*ConvBlock // "block.0" (In → Out) and "block.1" (Out → Out)
 }
 
 // NewDoubleConvBlock returns a DoubleConvBlock; o describes the first block (the
@@ -257,7 +257,8 @@ func (b *DoubleConvBlock) SetTraining(train bool) {
 // scaled per channel. State_dict entries: "excitation.0.weight" [C/r, C] and
 // "excitation.2.weight" [C, C/r]. x: [N, C, *s] → [N, C, *s].
 type SqExBlock struct {
-	Fc1, Fc2 *nn.Linear
+	Fc1 *nn.Linear // excitation.0: C → C/r, no bias
+	Fc2 *nn.Linear // excitation.2: C/r → C, no bias
 }
 
 // NewSqExBlock returns a squeeze-and-excitation block over c channels with reduction

@@ -41,13 +41,13 @@ type DFCAN struct {
 	Input    *nn.Conv      // input.0: C → 64, then GELU
 	RGs      []*DFCANGroup // RGs.<g>
 	ConvGELU *nn.Conv      // conv_gelu.0: 64 → 64·s², then GELU and PixelShuffle(s)
-	Scale    int
-	Out      *nn.Conv // conv_sigmoid.0: 64 → C, then Sigmoid
+	Scale    int           // s, the PixelShuffle factor after ConvGELU (1: none)
+	Out      *nn.Conv      // conv_sigmoid.0: 64 → C, then Sigmoid
 }
 
 // DFCANGroup is BiaPy's ResGroup: x + RCAB_n(…RCAB_1(x)).
 type DFCANGroup struct {
-	RCABs []*DFCANBlock
+	RCABs []*DFCANBlock // RCABs.<b>, applied in order
 }
 
 // DFCANBlock is DFCAN's Fourier channel attention RCAB:

@@ -50,7 +50,8 @@ type EDSR struct {
 
 // EDSRBlock is BiaPy's SR_convblock: x + conv2(conv1(x)), no activation.
 type EDSRBlock struct {
-	Conv1, Conv2 *nn.Conv
+	Conv1 *nn.Conv // conv1: F → F, 3×3
+	Conv2 *nn.Conv // conv2: F → F, 3×3
 }
 
 // Forward computes x + conv2(conv1(x)): [N, F, *s] → [N, F, *s].

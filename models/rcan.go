@@ -40,14 +40,14 @@ type RCAN struct {
 	RGs     []*RCANGroup // rgs.<g>
 	Conv1   *nn.Conv     // conv1: F → F (before the global skip)
 	Upscale *nn.Conv     // upscale.0: F → F·s², then PixelShuffle(s); nil without upscaling layer
-	Scale   int
-	Conv2   *nn.Conv // conv2: F → C
+	Scale   int          // s, the PixelShuffle factor after Upscale (1: none)
+	Conv2   *nn.Conv     // conv2: F → C
 }
 
 // RCANGroup is BiaPy's RG: x + conv(RCAB_n(…RCAB_1(x))).
 type RCANGroup struct {
-	RCABs []*RCANBlock
-	Conv  *nn.Conv
+	RCABs []*RCANBlock // module.0 … module.<n-1>, applied in order
+	Conv  *nn.Conv     // module.<n>: F → F, 3×3, closing the group before its skip
 }
 
 // RCANBlock is BiaPy's RCAB: y = conv2(SiLU(conv1(x))); x + y·CA(y) with the channel

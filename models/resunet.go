@@ -10,12 +10,12 @@ import (
 
 // ResConvBlockOptions configure [NewResConvBlock] (BiaPy's ResConvBlock arguments).
 type ResConvBlockOptions struct {
-	Ndim    int   // spatial axes: 2 or 3
-	In, Out int   // channels
-	Kernel  []int // main kernel: one entry for all axes, or one per axis
-	Act     string
-	Norm    string
-	Dropout float32
+	Ndim    int     // spatial axes: 2 or 3
+	In, Out int     // channels
+	Kernel  []int   // main kernel: one entry for all axes, or one per axis
+	Act     string  // activation name (see [Activation]); "" means none
+	Norm    string  // normalisation name (see [Norm]); "" or "none" means none
+	Dropout float32 // dropout probability in the first ConvBlock In → Out; 0 means no layer
 	// SkipKernel is the shortcut convolution's kernel; nil means 1.
 	SkipKernel []int
 	// SkipNorm is the shortcut's normalisation; "" means none.
@@ -28,7 +28,7 @@ type ResConvBlockOptions struct {
 	// ExtraConv puts the pre-activation and an extra ConvBlock In → Out in "pre_conv"
 	// before the residual path (Lee et al. 2017) and makes the shortcut the identity.
 	ExtraConv bool
-	Init      Init
+	Init      Init // conv and SE linear initialisation
 }
 
 // ResConvBlock is BiaPy's ResConvBlock: out = block(x) + shortcut(x), then an
@@ -40,7 +40,7 @@ type ResConvBlockOptions struct {
 // x: [N, In, *s] → [N, Out, *s].
 type ResConvBlock struct {
 	PreConv  *nn.Sequential // nil without ExtraConv
-	Block    *nn.Sequential
+	Block    *nn.Sequential // "block": the residual path
 	Shortcut *nn.Sequential // nil with ExtraConv (identity)
 	SE       *SqExBlock     // nil without SE
 }
@@ -159,8 +159,8 @@ func (b *ResConvBlock) SetTraining(train bool) {
 // bilinear/trilinear resize), the concatenation [up, skip] and "conv_block", a
 // ResConvBlock In+Skip → Out. x: [N, In, *s], skip: [N, Skip, *s'] → [N, Out, *s'].
 type ResUpBlock struct {
-	Up        nn.Module // *nn.ConvTranspose or *nn.Upsample
-	ConvBlock *ResConvBlock
+	Up        nn.Module     // *nn.ConvTranspose or *nn.Upsample
+	ConvBlock *ResConvBlock // conv_block: ResConvBlock In+Skip → Out
 }
 
 // Forward computes x: [N, In, *s] and skip: [N, Skip, *s'] → [N, Out, *s'].
@@ -184,13 +184,13 @@ func (b *ResUpBlock) SetTraining(train bool) { b.ConvBlock.SetTraining(train) }
 // "conv_out" (LargerIO) and a 1×1 convolution head "last_block" without activation.
 // x: [N, InChannels, *s] → [N, OutChannels, *s].
 type ResUNet struct {
-	Opts       UNetOptions // resolved options
-	ConvIn     *ConvBlock  // nil without LargerIO
-	Down       []*ResConvBlock
-	Bottleneck *ResConvBlock
-	Up         []*ResUpBlock // deepest first
-	ConvOut    *ConvBlock    // nil without LargerIO
-	Last       *nn.Conv
+	Opts       UNetOptions     // resolved options
+	ConvIn     *ConvBlock      // nil without LargerIO
+	Down       []*ResConvBlock // down_path.<i>: encoder levels
+	Bottleneck *ResConvBlock   // bottleneck: ResConvBlock at the deepest level
+	Up         []*ResUpBlock   // deepest first
+	ConvOut    *ConvBlock      // nil without LargerIO
+	Last       *nn.Conv        // last_block: 1×1 head FeatureMaps[0] → OutChannels
 }
 
 // NewResUNet returns BiaPy's Residual U-Net (MODEL.ARCHITECTURE "resunet") for o with

@@ -20,10 +20,10 @@ type UNet struct {
 	Opts       UNetOptions        // resolved options
 	ConvIn     *ConvBlock         // nil unless SE-U-Net with LargerIO
 	Down       []*DoubleConvBlock // encoder levels
-	Bottleneck *DoubleConvBlock
-	Up         []*UpBlock // decoder levels, deepest first
-	ConvOut    *ConvBlock // nil unless SE-U-Net with LargerIO
-	Last       *nn.Conv   // 1×1 head FeatureMaps[0] → OutChannels
+	Bottleneck *DoubleConvBlock   // bottleneck: DoubleConvBlock at the deepest level
+	Up         []*UpBlock         // decoder levels, deepest first
+	ConvOut    *ConvBlock         // nil unless SE-U-Net with LargerIO
+	Last       *nn.Conv           // 1×1 head FeatureMaps[0] → OutChannels
 }
 
 // unetVariant selects the blocks of a [UNet].

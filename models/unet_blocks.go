@@ -101,7 +101,9 @@ func (b *UpBlock) SetTraining(train bool) {
 // State_dict entries: "w_g.0.*", "w_g.1.*" (norm), "w_x.0.*", "psi.0.*", "psi.1.*"
 // (norm); the norm entries only with a normalisation. g, x: [N, In, *s] → [N, In, *s].
 type AttentionBlock struct {
-	Wg, Wx, Psi *nn.Sequential
+	Wg  *nn.Sequential // w_g: 1×1 conv In → Mid, then the normalisation
+	Wx  *nn.Sequential // w_x: 1×1 conv In → Mid
+	Psi *nn.Sequential // psi: 1×1 conv Mid → 1, the normalisation, then sigmoid
 }
 
 // NewAttentionBlock returns an attention gate over in channels with mid intermediate

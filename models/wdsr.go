@@ -31,8 +31,10 @@ type WDSROptions struct {
 // per output channel over all other axes; gradients flow to g and v.
 // State_dict: "bias" [out], "weight_g" [out, 1, 1, 1], "weight_v" [out, in, k, k].
 type WNConv struct {
-	B, G, V *nn.Var
-	Pad     int
+	B   *nn.Var // bias [out]
+	G   *nn.Var // weight_g [out, 1, 1, 1]
+	V   *nn.Var // weight_v [out, in, k, k]
+	Pad int     // padding k/2 on each spatial side
 }
 
 // newWNConv returns a WNConv with v drawn as PyTorch's default conv weight, bias 0 and
@@ -88,7 +90,7 @@ type WDSR struct {
 	Blocks []*WDSRBlock // body.1 … body.n
 	Tail   *WNConv      // body.<n+1>: F → C·s²
 	Skip   *WNConv      // skip.0: C → C·s², 5×5; nil when s = 1
-	Scale  int
+	Scale  int          // s, the PixelShuffle factor at the end (1: none)
 }
 
 // NewWDSR builds a WDSR: every v draws PyTorch's default conv init from rng, biases

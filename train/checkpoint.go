@@ -52,14 +52,14 @@ type CheckpointInfo struct {
 	Config   string            `json:"config,omitempty"`   // caller's configuration text (the YAML)
 	Metadata map[string]string `json:"metadata,omitempty"` // caller's extra metadata
 
-	Optimizer      *OptimizerState `json:"optimizer,omitempty"` // tensors live in the safetensors file
-	Scheduler      string          `json:"scheduler,omitempty"`
-	SchedulerState json.RawMessage `json:"scheduler_state,omitempty"`
-	EarlyStopping  EarlyStopping   `json:"early_stopping"`
-	BestValLoss    Float           `json:"best_val_loss"` // +Inf before any validation
-	BestEpoch      int             `json:"best_epoch"`    // 1-based epoch of BestValLoss (0: none)
-	TrainLoss      Float           `json:"train_loss"`    // of the last completed epoch
-	ValLoss        Float           `json:"val_loss"`
+	Optimizer      *OptimizerState `json:"optimizer,omitempty"`       // tensors live in the safetensors file
+	Scheduler      string          `json:"scheduler,omitempty"`       // the scheduler's Name ("" without one)
+	SchedulerState json.RawMessage `json:"scheduler_state,omitempty"` // the scheduler's State
+	EarlyStopping  EarlyStopping   `json:"early_stopping"`            // early-stopping counters
+	BestValLoss    Float           `json:"best_val_loss"`             // +Inf before any validation
+	BestEpoch      int             `json:"best_epoch"`                // 1-based epoch of BestValLoss (0: none)
+	TrainLoss      Float           `json:"train_loss"`                // of the last completed epoch
+	ValLoss        Float           `json:"val_loss"`                  // of the last completed epoch (NaN without validation)
 	// Partial holds the running sums of an epoch stopped part-way (Batch > 0).
 	Partial *PartialEpoch `json:"partial,omitempty"`
 	// RNG holds the states of the run's generators ([tensor.RNG.State]), base64 in JSON.
@@ -69,16 +69,16 @@ type CheckpointInfo struct {
 // PartialEpoch holds the running sums of a training epoch, so that a run stopped and
 // resumed in the middle of an epoch reports the same epoch statistics.
 type PartialEpoch struct {
-	LossSum    float64            `json:"loss_sum"`
-	MetricSums map[string]float64 `json:"metric_sums,omitempty"`
-	Batches    int                `json:"batches"`
-	Samples    int                `json:"samples"`
+	LossSum    float64            `json:"loss_sum"`              // sum of the batch losses so far
+	MetricSums map[string]float64 `json:"metric_sums,omitempty"` // sums of the batch metric values, by Metric.Name
+	Batches    int                `json:"batches"`               // batches trained so far
+	Samples    int                `json:"samples"`               // samples trained so far
 }
 
 // Checkpoint is a checkpoint read back by [ReadCheckpoint].
 type Checkpoint struct {
-	Path      string
-	Info      CheckpointInfo
+	Path      string                    // the safetensors file read
+	Info      CheckpointInfo            // its JSON side-car
 	Model     map[string]*tensor.Tensor // state_dict (parameters and buffers)
 	Optimizer map[string]*tensor.Tensor // optimizer-state tensors, without OptimizerPrefix
 }

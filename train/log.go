@@ -16,14 +16,15 @@ type StepStats struct {
 
 // EpochStats summarises one epoch.
 type EpochStats struct {
-	Epoch, Epochs int
-	TrainLoss     float64
-	ValLoss       float64            // NaN when there is no validation data
-	LR            float64            // learning rate at the end of the epoch
-	Metrics       map[string]float64 // e.g. "train/PSNR", "val/PSNR", "train/MAE"
-	Duration      time.Duration
-	Best          bool      // validation loss improved (best checkpoint written)
-	Time          time.Time // wall-clock end of the epoch
+	Epoch     int                // 1-based epoch
+	Epochs    int                // total epochs
+	TrainLoss float64            // mean training loss over the epoch's batches
+	ValLoss   float64            // NaN when there is no validation data
+	LR        float64            // learning rate at the end of the epoch
+	Metrics   map[string]float64 // e.g. "train/PSNR", "val/PSNR", "train/MAE"
+	Duration  time.Duration      // wall-clock time of the epoch, validation included
+	Best      bool               // validation loss improved (best checkpoint written)
+	Time      time.Time          // wall-clock end of the epoch
 }
 
 // Logger receives training progress. Implementations: JSON-lines log, PNG charts,

@@ -13,12 +13,12 @@ import (
 // "<param>/exp_avg_sq" (Adam, AdamW) or "<param>/momentum_buffer" (SGD), PyTorch's
 // state names. Parameters that were never updated have no entries.
 type OptimizerState struct {
-	Kind       OptimizerKind             `json:"kind"`
-	LR         float64                   `json:"lr"`
-	Momentum   float64                   `json:"momentum"` // SGD momentum or Adam β1
-	Steps      int                       `json:"steps"`    // optimiser steps taken
-	ParamSteps map[string]int            `json:"param_steps"`
-	Tensors    map[string]*tensor.Tensor `json:"-"`
+	Kind       OptimizerKind             `json:"kind"`        // SGD, ADAM or ADAMW
+	LR         float64                   `json:"lr"`          // current learning rate
+	Momentum   float64                   `json:"momentum"`    // SGD momentum or Adam β1
+	Steps      int                       `json:"steps"`       // optimiser steps taken
+	ParamSteps map[string]int            `json:"param_steps"` // steps taken per parameter name (updated parameters only)
+	Tensors    map[string]*tensor.Tensor `json:"-"`           // "<param>/<state name>" tensors; stored in the safetensors file, not in JSON
 }
 
 // State returns the optimizer's state. The tensors are the live state (not copies):

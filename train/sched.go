@@ -84,9 +84,11 @@ type SchedulerOptions struct {
 //
 // Before the first call the rate is MinLR (BiaPy creates the optimizer with it).
 type WarmupCosine struct {
-	LR, MinLR            float64
-	WarmupEpochs, Epochs int
-	AccumIter            int
+	LR           float64 // peak rate (TRAIN.LR)
+	MinLR        float64 // rate before the first call and at the end (TRAIN.LR_SCHEDULER.MIN_LR)
+	WarmupEpochs int     // W (TRAIN.LR_SCHEDULER.WARMUP_COSINE_DECAY_EPOCHS)
+	Epochs       int     // E (TRAIN.EPOCHS)
+	AccumIter    int     // TRAIN.ACCUM_ITER: the rate changes only in epochs divisible by it
 }
 
 // Name returns "warmupcosine".

@@ -14,9 +14,9 @@ import (
 //	if loss < best·(1 − 1e-4): best = loss, bad = 0, else bad++
 //	if bad > Patience: lr = max(lr·Factor, MinLR) (only if that lowers it by > 1e-8), bad = 0
 type ReduceOnPlateau struct {
-	Factor   float64
-	Patience int
-	MinLR    float64
+	Factor   float64 // rate multiplier on a plateau, in (0, 1) (TRAIN.LR_SCHEDULER.REDUCEONPLATEAU_FACTOR)
+	Patience int     // bad epochs tolerated (TRAIN.LR_SCHEDULER.REDUCEONPLATEAU_PATIENCE)
+	MinLR    float64 // lowest rate (TRAIN.LR_SCHEDULER.MIN_LR)
 
 	Best       Float `json:"best"`        // best loss so far (+Inf before the first)
 	BadEpochs  int   `json:"bad_epochs"`  // epochs since the last improvement
@@ -82,9 +82,9 @@ func (s *ReduceOnPlateau) SetState(b json.RawMessage) error {
 // momentum 0.95 → 0.85) or phase 2 (up to T − 1: LR → final, momentum 0.85 → 0.95),
 // each annealed as end + (start − end)/2·(1 + cos(π·pct)).
 type OneCycle struct {
-	MaxLR      float64
-	TotalSteps int
-	StepNum    int `json:"step_num"` // scheduler steps taken
+	MaxLR      float64 // peak rate (TRAIN.LR)
+	TotalSteps int     // T: steps of the whole run (epochs × batches per epoch)
+	StepNum    int     `json:"step_num"` // scheduler steps taken
 }
 
 // NewOneCycle returns a one-cycle scheduler peaking at maxLR over total steps.

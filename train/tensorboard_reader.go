@@ -17,10 +17,10 @@ var ErrCorruptEvents = errors.New("train: corrupt tensorboard event file")
 // ScalarEvent is one scalar of a TensorBoard event file: the value logged under Tag at
 // Step, and the event's wall time in seconds since the Unix epoch.
 type ScalarEvent struct {
-	Step     int64
-	Tag      string
-	Value    float32
-	WallTime float64
+	Step     int64   // event step
+	Tag      string  // summary value tag
+	Value    float32 // simple_value
+	WallTime float64 // seconds since the Unix epoch
 }
 
 // ReadEvents reads a TensorBoard event file (as NewTensorBoardLogger writes, or any

@@ -29,19 +29,19 @@ type LossFunc func(tp *nn.Tape, m nn.Module, x, y *tensor.Tensor) (loss, pred *n
 // Metric is a per-batch metric averaged over the batches of an epoch and reported as
 // "train/<Name>" and "val/<Name>".
 type Metric struct {
-	Name string
-	Fn   func(x, y, pred *tensor.Tensor) float64
+	Name string                                  // reported as "train/<Name>" and "val/<Name>"
+	Fn   func(x, y, pred *tensor.Tensor) float64 // value on one batch: input x, target y and the loss's prediction pred
 }
 
 // FitOptions configure [Fit]. Model, Train, Loss, Epochs and Optimizer are required.
 type FitOptions struct {
-	Model  nn.Module
+	Model  nn.Module  // the model to train
 	Params []nn.Param // trained parameters; nil: nn.Trainables(Model.Params())
-	Train  Batches
-	Val    Batches // nil: no validation (best is judged on the training loss)
-	Loss   LossFunc
+	Train  Batches    // training batches
+	Val    Batches    // nil: no validation (best is judged on the training loss)
+	Loss   LossFunc   // loss and prediction of one batch
 
-	Metrics   []Metric
+	Metrics   []Metric   // per-batch metrics averaged over each epoch
 	Epochs    int        // TRAIN.EPOCHS
 	Optimizer *Optimizer // built on Params
 	Scheduler Scheduler  // nil: constant rate
@@ -57,19 +57,19 @@ type FitOptions struct {
 	CheckpointDir, Stem string
 	// Config and Metadata are stored in the checkpoints' side-cars.
 	Config   string
-	Metadata map[string]string
+	Metadata map[string]string // extra key-value metadata
 	// Resume continues from CheckpointPath(Dir, Stem, "last"), which must exist;
 	// ResumeFrom names another checkpoint to continue from. Either restores weights,
 	// optimizer, scheduler, epoch, step, early-stopping counters and RNG states.
 	Resume     bool
-	ResumeFrom string
+	ResumeFrom string // checkpoint path; "" with Resume: the last checkpoint
 	// RestoreBest loads the best checkpoint's weights into the model at the end.
 	RestoreBest bool
 
 	// RNG is the loop's generator (for callers' random draws in Loss or Batches); its
 	// state and that of each of RNGs (e.g. an MAE's mask generator) are checkpointed.
 	RNG  *tensor.RNG
-	RNGs map[string]*tensor.RNG
+	RNGs map[string]*tensor.RNG // other generators to checkpoint, by name
 
 	Logger Logger       // progress; nil: none
 	Log    *slog.Logger // messages; nil: slog.Default()
@@ -77,14 +77,14 @@ type FitOptions struct {
 
 // Result summarises a run.
 type Result struct {
-	Epochs       int     // epochs completed
-	Steps        int     // optimizer steps taken
-	BestValLoss  float64 // best monitored loss (validation, else training)
-	BestEpoch    int     // 1-based epoch of BestValLoss
-	StoppedEarly bool
+	Epochs       int          // epochs completed
+	Steps        int          // optimizer steps taken
+	BestValLoss  float64      // best monitored loss (validation, else training)
+	BestEpoch    int          // 1-based epoch of BestValLoss
+	StoppedEarly bool         // early stopping (Patience) ended the run
 	History      []EpochStats // the epochs run by this call
 	BestPath     string       // "" without checkpoints
-	LastPath     string
+	LastPath     string       // "" without checkpoints
 }
 
 // ErrNonFinite is wrapped by the error Fit returns when a training loss is NaN or ±Inf.

@@ -7,10 +7,10 @@ import "math"
 // Counter reaches Patience; any other score (ties included) becomes the best and resets
 // Counter. Patience ≤ 0 disables it. Its fields are saved in checkpoints.
 type EarlyStopping struct {
-	Patience  int   `json:"patience"`
-	Counter   int   `json:"counter"`
+	Patience  int   `json:"patience"`   // TRAIN.PATIENCE; ≤ 0 disables
+	Counter   int   `json:"counter"`    // epochs since the best score
 	BestScore Float `json:"best_score"` // −Inf before the first epoch
-	Stopped   bool  `json:"stopped"`
+	Stopped   bool  `json:"stopped"`    // Counter reached Patience
 }
 
 // NewEarlyStopping returns an early-stopping state with the given patience.

@@ -55,7 +55,7 @@ type Options struct {
 	// binary problem and Classes otherwise (no final activation). When nil, NewModel
 	// builds it with out = K from a generator seeded with Train.Seed.
 	Model    nn.Module
-	NewModel func(rng *tensor.RNG, out int) (nn.Module, error)
+	NewModel func(rng *tensor.RNG, out int) (nn.Module, error) // builds the model when Model is nil; out is K
 	// Device runs the model (nil: tensor.CPU{}).
 	Device tensor.Device
 
@@ -65,7 +65,7 @@ type Options struct {
 	// Loss is LOSS.TYPE: LossCE ("" too), LossDice or LossCEDice; LossWeights are
 	// LOSS.WEIGHTS for LossCEDice (zero: 0.5, 0.5, BiaPy's DiceBCELoss).
 	Loss        string
-	LossWeights [2]float64
+	LossWeights [2]float64 // CE and Dice weights (LOSS.WEIGHTS)
 	// Threshold binarises the binary probabilities in the test phase and the
 	// metrics (TEST.THRESHOLD... 0 means 0.5).
 	Threshold float64
@@ -74,11 +74,11 @@ type Options struct {
 	// training (MODEL.LOAD_CHECKPOINT with PATHS.CHECKPOINT_FILE).
 	Pretrained PretrainedOptions
 
-	Data    DataOptions
+	Data    DataOptions         // images, labels and patches (DATA.*)
 	Augment data.AugmentOptions // AUGMENTOR.*; the label is always read as a mask
-	Train   TrainOptions
-	Test    TestOptions
-	Paths   PathOptions
+	Train   TrainOptions        // training loop (TRAIN.*, SYSTEM.*, LOG.*)
+	Test    TestOptions         // test-phase tiling (TEST.*, DATA.TEST.*)
+	Paths   PathOptions         // output tree (-result_dir, -name, -run_id)
 
 	// Checkpoint, for a run without training, names the weights the test phase uses
 	// (PATHS.CHECKPOINT_FILE); "" means this job's best checkpoint.
@@ -115,8 +115,8 @@ type DataOptions struct {
 	// images are held out (DATA.VAL.SPLIT_TRAIN; 0: no validation), drawn at random
 	// with Train.Seed when ValRandom (DATA.VAL.RANDOM).
 	ValDir, ValLabelDir string
-	ValSplit            float64
-	ValRandom           bool
+	ValSplit            float64 // fraction held out, in (0, 1); 0: no validation (DATA.VAL.SPLIT_TRAIN)
+	ValRandom           bool    // draw the held-out images at random (DATA.VAL.RANDOM)
 	// TestDir and TestLabelDir hold the test images (DATA.TEST.PATH) and, optionally,
 	// their labels for the test metrics (DATA.TEST.GT_PATH with LOAD_GT).
 	TestDir, TestLabelDir string
@@ -128,11 +128,11 @@ type DataOptions struct {
 	// ReflectToCompleteShape, ExtractRandomPatch, TrainOverlap/Padding and
 	// ValOverlap/Padding are as in package pretrain.
 	ReflectToCompleteShape bool
-	ExtractRandomPatch     bool
-	TrainOverlap           []float64
-	TrainPadding           []int
-	ValOverlap             []float64
-	ValPadding             []int
+	ExtractRandomPatch     bool      // one random patch per image and epoch instead of tiling (DATA.EXTRACT_RANDOM_PATCH)
+	TrainOverlap           []float64 // tile overlap fractions in [0, 1), (y, x) or (z, y, x); nil: zeros (DATA.TRAIN.OVERLAP)
+	TrainPadding           []int     // tile padding in pixels; nil: zeros (DATA.TRAIN.PADDING)
+	ValOverlap             []float64 // as TrainOverlap, for validation (DATA.VAL.OVERLAP)
+	ValPadding             []int     // as TrainPadding, for validation (DATA.VAL.PADDING)
 	// InvertBinary makes the zero-valued pixels the foreground of a binary problem
 	// (not a BiaPy key: ISBI 2012 labels membranes 0 and cells 255). Without it a
 	// binary label is foreground where it is > 0.

@@ -13,60 +13,60 @@ import (
 
 // Report summarises a run; Run writes it as results/<job>/report.json.
 type Report struct {
-	JobID      string  `json:"job_id"`
-	ResultDir  string  `json:"result_dir"`
-	Classes    int     `json:"classes"`    // MODEL.N_CLASSES (≤ 2: binary)
-	Loss       string  `json:"loss"`       // CE, DICE or W_CE_DICE
-	Parameters int     `json:"parameters"` // learnable parameters of the model
-	Checkpoint string  `json:"checkpoint"` // weights used by the test phase
-	Seconds    float64 `json:"run_seconds"`
+	JobID      string  `json:"job_id"`      // <name>_<run_id>
+	ResultDir  string  `json:"result_dir"`  // JobDir/results/<job id>
+	Classes    int     `json:"classes"`     // MODEL.N_CLASSES (≤ 2: binary)
+	Loss       string  `json:"loss"`        // CE, DICE or W_CE_DICE
+	Parameters int     `json:"parameters"`  // learnable parameters of the model
+	Checkpoint string  `json:"checkpoint"`  // weights used by the test phase
+	Seconds    float64 `json:"run_seconds"` // whole run
 
 	// Transfer describes the pretrained checkpoint load (nil without one).
 	Transfer *TransferReport `json:"transfer,omitempty"`
 
 	// Training (absent when TRAIN.ENABLE is off).
 	Epochs         int           `json:"epochs"`
-	Steps          int           `json:"steps"`
-	BestEpoch      int           `json:"best_epoch"`
-	BestValLoss    train.Float   `json:"best_val_loss"`
-	StoppedEarly   bool          `json:"stopped_early"`
-	TrainSeconds   float64       `json:"train_seconds"`
-	TrainImages    int           `json:"train_images"`
-	TrainPatches   int           `json:"train_samples"`
-	ValPatches     int           `json:"val_samples"`
-	FinalTrainLoss train.Float   `json:"final_train_loss"`
-	History        []EpochReport `json:"history,omitempty"`
+	Steps          int           `json:"steps"`             // optimizer steps taken
+	BestEpoch      int           `json:"best_epoch"`        // 1-based epoch of BestValLoss
+	BestValLoss    train.Float   `json:"best_val_loss"`     // validation loss (training loss without validation data)
+	StoppedEarly   bool          `json:"stopped_early"`     // TRAIN.PATIENCE ended the run
+	TrainSeconds   float64       `json:"train_seconds"`     // training time
+	TrainImages    int           `json:"train_images"`      // training images after the validation split
+	TrainPatches   int           `json:"train_samples"`     // training samples per epoch
+	ValPatches     int           `json:"val_samples"`       // validation samples
+	FinalTrainLoss train.Float   `json:"final_train_loss"`  // training loss of the last epoch
+	History        []EpochReport `json:"history,omitempty"` // one entry per epoch run
 
 	// Test phase: IoU and Dice averaged over the test images with labels.
 	TestSeconds float64                `json:"test_seconds"`
-	Metrics     map[string]train.Float `json:"metrics,omitempty"`
-	Images      []ImageReport          `json:"images,omitempty"`
+	Metrics     map[string]train.Float `json:"metrics,omitempty"` // IoU and Dice averaged over the labelled test images
+	Images      []ImageReport          `json:"images,omitempty"`  // one entry per test image
 }
 
 // EpochReport is one epoch's losses and metrics ("train/IoU", "val/Dice", …).
 type EpochReport struct {
-	Epoch     int                    `json:"epoch"`
-	TrainLoss train.Float            `json:"train_loss"`
-	ValLoss   train.Float            `json:"val_loss"`
-	Metrics   map[string]train.Float `json:"metrics"`
+	Epoch     int                    `json:"epoch"`      // 1-based
+	TrainLoss train.Float            `json:"train_loss"` // mean training loss
+	ValLoss   train.Float            `json:"val_loss"`   // mean validation loss (NaN without validation data)
+	Metrics   map[string]train.Float `json:"metrics"`    // "train/IoU", "val/Dice", …
 }
 
 // TransferReport counts what the pretrained load did (see models.TransferReport).
 type TransferReport struct {
-	Checkpoint    string   `json:"checkpoint"`
-	Loaded        int      `json:"loaded"`
-	Skipped       int      `json:"skipped"`
-	Missing       int      `json:"missing"`
-	Unexpected    int      `json:"unexpected"`
-	Dropped       int      `json:"dropped"`
+	Checkpoint    string   `json:"checkpoint"`    // file loaded (PATHS.CHECKPOINT_FILE)
+	Loaded        int      `json:"loaded"`        // entries copied from the checkpoint
+	Skipped       int      `json:"skipped"`       // entries skipped for a shape mismatch (SkipUnmatched)
+	Missing       int      `json:"missing"`       // model entries the checkpoint lacks
+	Unexpected    int      `json:"unexpected"`    // checkpoint keys that name no model entry
+	Dropped       int      `json:"dropped"`       // checkpoint keys the name map dropped on purpose
 	Reinitialised []string `json:"reinitialised"` // head entries left at their fresh values
-	Excluded      int      `json:"excluded"`
-	Frozen        int      `json:"frozen"`
+	Excluded      int      `json:"excluded"`      // non-encoder entries left out (EncoderOnly)
+	Frozen        int      `json:"frozen"`        // trainable entries frozen
 	// FreezeEpochs is how long the loaded layers stay frozen; UnfrozenAtEpoch the
 	// 1-based epoch they were unfrozen at (0: not yet).
 	FreezeEpochs    int    `json:"freeze_epochs"`
-	UnfrozenAtEpoch int    `json:"unfrozen_at_epoch"`
-	Summary         string `json:"summary"`
+	UnfrozenAtEpoch int    `json:"unfrozen_at_epoch"` // 1-based; 0: not yet
+	Summary         string `json:"summary"`           // one-line count of every category
 }
 
 // newTransferReport condenses r.
@@ -82,10 +82,10 @@ func newTransferReport(path string, r *models.TransferReport, freeze int) *Trans
 
 // ImageReport holds one test image's output and metrics.
 type ImageReport struct {
-	Name    string                 `json:"name"`
-	Output  string                 `json:"output"` // per_image/<stem>.tif
-	Shape   []int                  `json:"shape"`  // (z,) y, x of the label image
-	Metrics map[string]train.Float `json:"metrics,omitempty"`
+	Name    string                 `json:"name"`              // file name in the test folder
+	Output  string                 `json:"output"`            // per_image/<stem>.tif
+	Shape   []int                  `json:"shape"`             // (z,) y, x of the label image
+	Metrics map[string]train.Float `json:"metrics,omitempty"` // IoU and Dice against the label; absent without one
 }
 
 // floats converts a metric map for JSON (NaN and ±Inf allowed).
