@@ -96,7 +96,7 @@ func quickstart(t *testing.T, dir string) string {
 	for _, r := range [][2]string{
 		{"PATH: examples/data/isbi2012/train/raw", "PATH: " + train},
 		{"PATH: examples/data/isbi2012/test/raw", "PATH: " + test},
-		{"EPOCHS: 30", "EPOCHS: 1"},
+		{"EPOCHS: 10", "EPOCHS: 1"},
 	} {
 		if !strings.Contains(s, r[0]) {
 			t.Fatalf("quickstart.yaml has no %q to replace", r[0])

@@ -102,6 +102,8 @@ type batches struct {
 	aug     *data.AugmentOptions // nil: none
 	fixed   bool                 // draw random patches as in epoch 0 every epoch (validation)
 	dev     tensor.Device
+	// up holds the device copies of the last batch, freed by the next Batch call.
+	up held
 }
 
 // Len returns the number of batches per epoch.
@@ -136,8 +138,10 @@ func (b *batches) draw(epoch, k int) (x, y *data.Image) {
 	return data.Augment(rng, *b.aug, x, y)
 }
 
-// Batch returns batch i of epoch: x, y: [N, C, (D,) H, W] on b.dev.
+// Batch returns batch i of epoch: x, y: [N, C, (D,) H, W] on b.dev. On a device other
+// than the CPU they stay valid until the next Batch call, which frees them.
 func (b *batches) Batch(ctx context.Context, epoch, i int) (x, y *tensor.Tensor, err error) {
+	b.up.release()
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -152,11 +156,20 @@ func (b *batches) Batch(ctx context.Context, epoch, i int) (x, y *tensor.Tensor,
 		xi, yi := b.draw(epoch, k)
 		xs, ys = append(xs, xi), append(ys, yi)
 	}
-	x = toBatch(xs).To(b.dev)
+	hx := toBatch(xs)
+	x = hx.To(b.dev)
+	if x != hx {
+		b.up = append(b.up, x)
+	}
 	if ys[0] == xs[0] {
 		return x, x, nil
 	}
-	return x, toBatch(ys).To(b.dev), nil
+	hy := toBatch(ys)
+	y = hy.To(b.dev)
+	if y != hy {
+		b.up = append(b.up, y)
+	}
+	return x, y, nil
 }
 
 // toBatch stacks channel-last images of one shape ([.., C]) into a CPU tensor

@@ -229,13 +229,15 @@ func (w *workflow) train(ctx context.Context) error {
 		tb.aug = &a
 	}
 	var vb train.Batches
+	var vbs *batches
 	if len(vaX) > 0 {
 		po.overlap, po.padding = o.Data.ValOverlap, o.Data.ValPadding
 		vp, err := makePairs(vaX, vaY, o.Data.Normalization, po)
 		if err != nil {
 			return fmt.Errorf("pretrain: validation data: %w", err)
 		}
-		vb = &batches{p: vp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: saltVal, fixed: true, dev: o.Device}
+		vbs = &batches{p: vp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: saltVal, fixed: true, dev: o.Device}
+		vb = vbs
 		w.rep.ValPatches = vp.Len()
 	}
 	w.rep.TrainPatches = tp.Len()
@@ -267,8 +269,9 @@ func (w *workflow) train(ctx context.Context) error {
 		return err
 	}
 	tm := &trainMetrics{norm: o.Data.Normalization.Type, ssim: ssimFits(o.Data.Patch[:len(o.Data.Patch)-1])}
+	var valOut held // the last validation loss and prediction off the CPU
 	fo := train.FitOptions{
-		Model: w.model, Train: tb, Val: vb, Loss: w.lossFunc(), Metrics: tm.list(),
+		Model: w.model, Train: tb, Val: vb, Loss: w.lossFunc(&valOut), Metrics: tm.list(),
 		Epochs: o.Train.Epochs, Optimizer: opt, Scheduler: sched, Patience: o.Train.Patience,
 		AccumIter: o.Train.AccumIter, CheckpointDir: l.Checkpoints, Stem: l.JobID,
 		Config: o.Paths.ConfigText, Metadata: map[string]string{"pretext": string(w.pretext), "job": l.JobID},
@@ -279,6 +282,11 @@ func (w *workflow) train(ctx context.Context) error {
 	}
 	w.log.Info("pretrain: training", "job", l.JobID, "samples", tp.Len(), "batches", tb.Len(), "scheduler", o.Train.Scheduler)
 	res, err := train.Fit(ctx, fo)
+	tb.up.release()
+	if vbs != nil {
+		vbs.up.release()
+	}
+	valOut.release()
 	w.rep.TrainSeconds = time.Since(t0).Seconds()
 	if res != nil {
 		w.rep.Epochs, w.rep.Steps = res.Epochs, res.Steps
@@ -299,21 +307,43 @@ func (w *workflow) train(ctx context.Context) error {
 // lossFunc returns the training loss: the MAE's masked-token MSE (the metrics then
 // see its unpatchified reconstruction, compared with the input) or the L1/MSE loss
 // between the model's output and the original image.
-func (w *workflow) lossFunc() train.LossFunc {
+//
+// Off the CPU, a validation call (nil tape) runs on a tape of its own, whose
+// intermediates are freed at once; the loss and prediction it returns are copies kept
+// in out until the next validation call (or out.release).
+func (w *workflow) lossFunc(out *held) train.LossFunc {
+	var f train.LossFunc
 	if w.mae != nil {
 		mae := w.mae
-		return func(tp *nn.Tape, _ nn.Module, x, _ *tensor.Tensor) (*nn.Var, *nn.Var) {
+		f = func(tp *nn.Tape, _ nn.Module, x, _ *tensor.Tensor) (*nn.Var, *nn.Var) {
 			loss, pred, _ := mae.ForwardLoss(tp, nn.NewVar(x), nil)
-			return loss, mae.Unpatchify(nil, pred)
+			// On the tape, so that its Reset frees the copies; no gradient reaches it.
+			return loss, mae.Unpatchify(tp, pred)
+		}
+	} else {
+		l1 := w.o.Loss == "MAE"
+		f = func(tp *nn.Tape, m nn.Module, x, y *tensor.Tensor) (*nn.Var, *nn.Var) {
+			pred := m.Forward(tp, nn.NewVar(x))
+			if l1 {
+				return tp.L1Loss(pred, nn.NewVar(y)), pred
+			}
+			return tp.MSELoss(pred, nn.NewVar(y)), pred
 		}
 	}
-	l1 := w.o.Loss == "MAE"
+	if onHost(w.o.Device) {
+		return f
+	}
 	return func(tp *nn.Tape, m nn.Module, x, y *tensor.Tensor) (*nn.Var, *nn.Var) {
-		pred := m.Forward(tp, nn.NewVar(x))
-		if l1 {
-			return tp.L1Loss(pred, nn.NewVar(y)), pred
+		if tp != nil {
+			return f(tp, m, x, y)
 		}
-		return tp.MSELoss(pred, nn.NewVar(y)), pred
+		out.release()
+		itp := nn.NewTape()
+		loss, pred := f(itp, m, x, y)
+		lc, pc := copyOf(loss.Value), copyOf(pred.Value)
+		itp.Reset()
+		*out = append(*out, lc, pc)
+		return nn.NewVar(lc), nn.NewVar(pc)
 	}
 }
 

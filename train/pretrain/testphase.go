@@ -219,9 +219,13 @@ func (w *workflow) predict(xn *data.Image) (prediction, error) {
 		hi := min(lo+bs, len(patches))
 		x := toBatch(patches[lo:hi])
 		shape := x.Shape()
+		xd := x.To(o.Device)
+		tp := inferTape(o.Device) // off the CPU: frees the batch's intermediates
 		if w.mae == nil {
-			out := w.model.Forward(nil, nn.NewVar(x.To(o.Device))).Value
+			out := w.model.Forward(tp, nn.NewVar(xd)).Value
 			vals := out.Values()
+			tp.Reset()
+			freeUpload(xd, x)
 			if !slices.Equal(out.Shape(), shape) {
 				return prediction{}, fmt.Errorf("model output %v for input %v: a self-supervised model must keep the shape", out.Shape(), shape)
 			}
@@ -230,8 +234,10 @@ func (w *workflow) predict(xn *data.Image) (prediction, error) {
 			}
 			continue
 		}
-		_, tok, mask := w.mae.ForwardLoss(nil, nn.NewVar(x.To(o.Device)), nil)
-		pred := w.mae.Unpatchify(nil, tok).Value.Values()
+		_, tok, mask := w.mae.ForwardLoss(tp, nn.NewVar(xd), nil)
+		pred := w.mae.Unpatchify(tp, tok).Value.Values()
+		tp.Reset()
+		freeUpload(xd, x)
 		mimg := w.mae.MaskImage(mask.Mask).Values()
 		xv := x.Data()
 		masked := make([]float32, len(xv))
