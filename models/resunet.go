@@ -215,112 +215,45 @@ func newResUNet(o UNetOptions, name string, se bool, rng *tensor.RNG) (*ResUNet,
 	if se && slices.Min(o.FeatureMaps) < 16 {
 		return nil, fmt.Errorf("models: %s: feature maps %v: squeeze-and-excitation needs at least 16 channels per level", name, o.FeatureMaps)
 	}
-	wrap := func(err error) error { return modelError(name, err) }
-	m := &ResUNet{Opts: o}
-	in := o.InChannels
-	if o.LargerIO {
-		m.ConvIn, err = NewConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: o.FeatureMaps[0],
-			Kernel: o.kernel(o.KernelSize+2, o.Isotropy[0]), Act: o.Activation, Norm: o.Normalization, Init: InitXavier}, rng)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		in = o.FeatureMaps[0]
-	}
 	res := func(in, out, level int, first bool) (*ResConvBlock, error) {
 		return NewResConvBlock(ResConvBlockOptions{Ndim: o.Ndim, In: in, Out: out, Kernel: o.levelKernel(level),
 			Act: o.Activation, Norm: o.Normalization, Dropout: o.DropValues[level], FirstBlock: first,
 			SE: se, ExtraConv: se, Init: InitXavier}, rng)
 	}
-	depth := len(o.FeatureMaps) - 1
-	for i := range depth {
-		b, err := res(in, o.FeatureMaps[i], i, i == 0)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		m.Down = append(m.Down, b)
-		in = o.FeatureMaps[i]
+	p, err := buildUNet(o, name, unetBlocks[*ResConvBlock, *ResUpBlock]{
+		down:       func(in, out, level int) (*ResConvBlock, error) { return res(in, out, level, level == 0) },
+		bottleneck: func(in, out, level int) (*ResConvBlock, error) { return res(in, out, level, false) },
+		up: func(in, level int) (*ResUpBlock, error) {
+			up := upsampler(o.UpsampleLayer, o.Ndim, in, in, o.poolFactors(level), false, InitXavier, rng)[0]
+			cb, err := res(in+o.FeatureMaps[level], o.FeatureMaps[level], level, false)
+			if err != nil {
+				return nil, err
+			}
+			return &ResUpBlock{Up: up, ConvBlock: cb}, nil
+		},
+	}, rng)
+	if err != nil {
+		return nil, err
 	}
-	if m.Bottleneck, err = res(in, o.FeatureMaps[depth], depth, false); err != nil {
-		return nil, wrap(err)
-	}
-	in = o.FeatureMaps[depth]
-	for i := depth - 1; i >= 0; i-- {
-		up := upsampler(o.UpsampleLayer, o.Ndim, in, in, o.poolFactors(i), false, InitXavier, rng)[0]
-		cb, err := res(in+o.FeatureMaps[i], o.FeatureMaps[i], i, false)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		m.Up = append(m.Up, &ResUpBlock{Up: up, ConvBlock: cb})
-		in = o.FeatureMaps[i]
-	}
-	if o.LargerIO {
-		m.ConvOut, err = NewConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: in,
-			Kernel: o.kernel(o.KernelSize+2, o.Isotropy[0]), Act: o.Activation, Norm: o.Normalization, Init: InitXavier}, rng)
-		if err != nil {
-			return nil, wrap(err)
-		}
-	}
-	m.Last = NewConvLayer(nn.ConvConfig{In: in, Out: o.OutChannels, Dims: o.Ndim, Kernel: []int{1}, Same: true}, InitXavier, rng)
-	return m, nil
+	m := ResUNet(p)
+	return &m, nil
+}
+
+// parts returns m's layout for the shared U-Net-family code.
+func (m *ResUNet) parts() unetParts[*ResConvBlock, *ResUpBlock] {
+	return unetParts[*ResConvBlock, *ResUpBlock](*m)
 }
 
 // Forward computes x: [N, InChannels, *s] → [N, OutChannels, *s], tracing each block
 // output under its state_dict prefix.
 func (m *ResUNet) Forward(tp *nn.Tape, x *nn.Var) *nn.Var {
 	checkUNetInput("ResUNet", m.Opts, x)
-	if m.ConvIn != nil {
-		x = tp.Trace("conv_in", m.ConvIn.Forward(tp, x))
-	}
-	skips := make([]*nn.Var, len(m.Down))
-	for i, d := range m.Down {
-		x = tp.Trace(nn.PrefixIndex("down_path", i), d.Forward(tp, x))
-		skips[i] = x
-		f := m.Opts.poolFactors(i)
-		x = tp.Trace(nn.PrefixIndex("mpooling_layers", i), tp.MaxPool(x, f, f, nil))
-	}
-	x = tp.Trace("bottleneck", m.Bottleneck.Forward(tp, x))
-	for j, u := range m.Up {
-		x = tp.Trace(nn.PrefixIndex("up_path", j), u.Forward(tp, x, skips[len(skips)-1-j]))
-	}
-	if m.ConvOut != nil {
-		x = tp.Trace("conv_out", m.ConvOut.Forward(tp, x))
-	}
-	return tp.Trace("last_block", m.Last.Forward(tp, x))
+	return m.parts().forward(tp, x)
 }
 
 // Params returns the state_dict entries in BiaPy's registration order.
-func (m *ResUNet) Params() []nn.Param {
-	var ps []nn.Param
-	if m.ConvIn != nil {
-		ps = append(ps, nn.Prefixed("conv_in", m.ConvIn.Params())...)
-	}
-	for i, d := range m.Down {
-		ps = append(ps, nn.Prefixed(nn.PrefixIndex("down_path", i), d.Params())...)
-	}
-	ps = append(ps, nn.Prefixed("bottleneck", m.Bottleneck.Params())...)
-	for j, u := range m.Up {
-		ps = append(ps, nn.Prefixed(nn.PrefixIndex("up_path", j), u.Params())...)
-	}
-	if m.ConvOut != nil {
-		ps = append(ps, nn.Prefixed("conv_out", m.ConvOut.Params())...)
-	}
-	return append(ps, nn.Prefixed("last_block", m.Last.Params())...)
-}
+func (m *ResUNet) Params() []nn.Param { return m.parts().params() }
 
 // SetTraining puts every normalisation and dropout layer in training (true) or eval
 // mode.
-func (m *ResUNet) SetTraining(train bool) {
-	if m.ConvIn != nil {
-		m.ConvIn.SetTraining(train)
-	}
-	for _, d := range m.Down {
-		d.SetTraining(train)
-	}
-	m.Bottleneck.SetTraining(train)
-	for _, u := range m.Up {
-		u.SetTraining(train)
-	}
-	if m.ConvOut != nil {
-		m.ConvOut.SetTraining(train)
-	}
-}
+func (m *ResUNet) SetTraining(train bool) { m.parts().setTraining(train) }

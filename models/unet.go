@@ -75,112 +75,44 @@ func newUNet(o UNetOptions, v unetVariant, rng *tensor.RNG) (*UNet, error) {
 			}
 		}
 	}
-	wrap := func(err error) error { return modelError(v.name, err) }
-	m := &UNet{Opts: o}
-	in := o.InChannels
-	if o.LargerIO {
-		m.ConvIn, err = NewConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: o.FeatureMaps[0],
-			Kernel: o.kernel(o.KernelSize+2, o.Isotropy[0]), Act: o.Activation, Norm: o.Normalization, Init: InitXavier}, rng)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		in = o.FeatureMaps[0]
-	}
-	depth := len(o.FeatureMaps) - 1
-	for i := range depth {
-		b, err := NewDoubleConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: o.FeatureMaps[i], Kernel: o.levelKernel(i),
-			Act: o.Activation, Norm: o.Normalization, Dropout: o.DropValues[i], SE: v.se, Init: InitXavier}, rng)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		m.Down = append(m.Down, b)
-		in = o.FeatureMaps[i]
-	}
-	m.Bottleneck, err = NewDoubleConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: o.FeatureMaps[depth], Kernel: o.levelKernel(depth),
-		Act: o.Activation, Norm: o.Normalization, Dropout: o.DropValues[depth], Init: InitXavier}, rng)
+	p, err := buildUNet(o, v.name, unetBlocks[*DoubleConvBlock, *UpBlock]{
+		down: func(in, out, level int) (*DoubleConvBlock, error) {
+			return NewDoubleConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: out, Kernel: o.levelKernel(level),
+				Act: o.Activation, Norm: o.Normalization, Dropout: o.DropValues[level], SE: v.se, Init: InitXavier}, rng)
+		},
+		bottleneck: func(in, out, level int) (*DoubleConvBlock, error) {
+			return NewDoubleConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: out, Kernel: o.levelKernel(level),
+				Act: o.Activation, Norm: o.Normalization, Dropout: o.DropValues[level], Init: InitXavier}, rng)
+		},
+		up: func(in, level int) (*UpBlock, error) {
+			return newUpBlock(o, level, in, o.levelKernel(level), v.se, v.attention, rng)
+		},
+	}, rng)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
-	in = o.FeatureMaps[depth]
-	for i := depth - 1; i >= 0; i-- {
-		b, err := newUpBlock(o, i, in, o.levelKernel(i), v.se, v.attention, rng)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		m.Up = append(m.Up, b)
-		in = o.FeatureMaps[i]
-	}
-	if o.LargerIO {
-		m.ConvOut, err = NewConvBlock(ConvBlockOptions{Ndim: o.Ndim, In: in, Out: in,
-			Kernel: o.kernel(o.KernelSize+2, o.Isotropy[0]), Act: o.Activation, Norm: o.Normalization, Init: InitXavier}, rng)
-		if err != nil {
-			return nil, wrap(err)
-		}
-	}
-	m.Last = NewConvLayer(nn.ConvConfig{In: in, Out: o.OutChannels, Dims: o.Ndim, Kernel: []int{1}, Same: true}, InitXavier, rng)
-	return m, nil
+	m := UNet(p)
+	return &m, nil
+}
+
+// parts returns m's layout for the shared U-Net-family code.
+func (m *UNet) parts() unetParts[*DoubleConvBlock, *UpBlock] {
+	return unetParts[*DoubleConvBlock, *UpBlock](*m)
 }
 
 // Forward computes x: [N, InChannels, *s] → [N, OutChannels, *s], tracing each block
 // output under its state_dict prefix.
 func (m *UNet) Forward(tp *nn.Tape, x *nn.Var) *nn.Var {
 	checkUNetInput("UNet", m.Opts, x)
-	if m.ConvIn != nil {
-		x = tp.Trace("conv_in", m.ConvIn.Forward(tp, x))
-	}
-	skips := make([]*nn.Var, len(m.Down))
-	for i, d := range m.Down {
-		x = tp.Trace(nn.PrefixIndex("down_path", i), d.Forward(tp, x))
-		skips[i] = x
-		f := m.Opts.poolFactors(i)
-		x = tp.Trace(nn.PrefixIndex("mpooling_layers", i), tp.MaxPool(x, f, f, nil))
-	}
-	x = tp.Trace("bottleneck", m.Bottleneck.Forward(tp, x))
-	for j, u := range m.Up {
-		x = tp.Trace(nn.PrefixIndex("up_path", j), u.Forward(tp, x, skips[len(skips)-1-j]))
-	}
-	if m.ConvOut != nil {
-		x = tp.Trace("conv_out", m.ConvOut.Forward(tp, x))
-	}
-	return tp.Trace("last_block", m.Last.Forward(tp, x))
+	return m.parts().forward(tp, x)
 }
 
 // Params returns the state_dict entries in BiaPy's registration order.
-func (m *UNet) Params() []nn.Param {
-	var ps []nn.Param
-	if m.ConvIn != nil {
-		ps = append(ps, nn.Prefixed("conv_in", m.ConvIn.Params())...)
-	}
-	for i, d := range m.Down {
-		ps = append(ps, nn.Prefixed(nn.PrefixIndex("down_path", i), d.Params())...)
-	}
-	ps = append(ps, nn.Prefixed("bottleneck", m.Bottleneck.Params())...)
-	for j, u := range m.Up {
-		ps = append(ps, nn.Prefixed(nn.PrefixIndex("up_path", j), u.Params())...)
-	}
-	if m.ConvOut != nil {
-		ps = append(ps, nn.Prefixed("conv_out", m.ConvOut.Params())...)
-	}
-	return append(ps, nn.Prefixed("last_block", m.Last.Params())...)
-}
+func (m *UNet) Params() []nn.Param { return m.parts().params() }
 
 // SetTraining puts every normalisation and dropout layer in training (true) or eval
 // mode.
-func (m *UNet) SetTraining(train bool) {
-	if m.ConvIn != nil {
-		m.ConvIn.SetTraining(train)
-	}
-	for _, d := range m.Down {
-		d.SetTraining(train)
-	}
-	m.Bottleneck.SetTraining(train)
-	for _, u := range m.Up {
-		u.SetTraining(train)
-	}
-	if m.ConvOut != nil {
-		m.ConvOut.SetTraining(train)
-	}
-}
+func (m *UNet) SetTraining(train bool) { m.parts().setTraining(train) }
 
 // checkUNetInput panics unless x is [N, InChannels, *s] with Ndim spatial axes, each
 // divisible by the product of its pooling factors.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/pretext"
 	"github.com/selfsup/selfsup/tensor"
 )
@@ -131,7 +132,7 @@ func (c *crappifier) source(ctx context.Context, dir, src string, samples []data
 		if err != nil {
 			return nil, err
 		}
-		if err := writeFileAtomic(filepath.Join(src, ManifestName), append(b, '\n')); err != nil {
+		if err := workflows.WriteFileAtomic(filepath.Join(src, ManifestName), append(b, '\n')); err != nil {
 			return nil, fmt.Errorf("pretrain: crappify cache: %w", err)
 		}
 		c.log.Info("pretrain: crappified images cached", "dir", src, "made", made, "reused", len(samples)-made)
@@ -148,7 +149,7 @@ func (c *crappifier) crappify(name string, img *data.Image) (*data.Image, error)
 	}
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	rng := tensor.NewRNG(mix(c.seed, saltCrappify, h.Sum64()))
+	rng := tensor.NewRNG(workflows.Mix(c.seed, workflows.SaltCrappify, h.Sum64()))
 	out := pretext.Crappify(img.Data, img.Shape, dt, c.factor, c.noise, rng)
 	return &data.Image{Data: out, Shape: slices.Clone(img.Shape), DType: img.DType}, nil
 }
@@ -166,52 +167,4 @@ func pretextDType(d data.DType) (pretext.DType, error) {
 		return pretext.Float32, nil
 	}
 	return 0, fmt.Errorf("sample type %v is not supported by crappify (uint8, uint16, int16, float32, float64)", d)
-}
-
-// writeFileAtomic writes b to path through a temporary file renamed into place.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-// Salts separating the random streams derived from the run seed.
-const (
-	saltCrappify uint64 = 0x63726170 + iota
-	saltShuffle
-	saltTrain
-	saltVal
-	saltSplit
-	saltAugSamples
-)
-
-// mix derives a 64-bit seed from a run seed and stream/sample/epoch indices
-// (splitmix64 finaliser over each value in turn).
-func mix(vals ...uint64) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
-	for _, v := range vals {
-		h ^= v + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)
-		h ^= h >> 30
-		h *= 0xbf58476d1ce4e5b9
-		h ^= h >> 27
-		h *= 0x94d049bb133111eb
-		h ^= h >> 31
-	}
-	return h
 }

@@ -2,10 +2,10 @@ package pretrain
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/tensor"
 )
 
@@ -76,16 +76,7 @@ func makePairs(xs, ys []*data.Image, norm data.Normalization, o pairOptions) (*p
 // sample returns sample k for the given generator: a random patch when p.random
 // (drawn from rng), the stored patch otherwise.
 func (p *pairs) sample(k int, rng *tensor.RNG) (x, y *data.Image) {
-	x, y = p.x[k], p.y[k]
-	if !p.random {
-		return x, y
-	}
-	origin := data.RandomOrigin(x.Shape[:len(x.Shape)-1], p.patch, rng)
-	cx := data.CropAt(x, origin, p.patch)
-	if y == x {
-		return cx, cx
-	}
-	return cx, data.CropAt(y, origin, p.patch)
+	return workflows.Sample(p.x[k], p.y[k], p.random, p.patch, rng)
 }
 
 // batches serves pairs as train.Batches: batch i of an epoch holds the samples
@@ -97,7 +88,7 @@ type batches struct {
 	p       *pairs
 	bs      int
 	seed    uint64
-	salt    uint64 // saltTrain or saltVal
+	salt    uint64 // workflows.SaltTrain or SaltVal
 	shuffle bool
 	aug     *data.AugmentOptions // nil: none
 	fixed   bool                 // draw random patches as in epoch 0 every epoch (validation)
@@ -111,14 +102,7 @@ func (b *batches) Len() int { return (b.p.Len() + b.bs - 1) / b.bs }
 
 // order returns the sample order of epoch.
 func (b *batches) order(epoch int) []int {
-	if !b.shuffle {
-		idx := make([]int, b.p.Len())
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx
-	}
-	return tensor.NewRNG(mix(b.seed, saltShuffle, uint64(epoch))).Perm(b.p.Len())
+	return workflows.Order(b.p.Len(), b.shuffle, b.seed, epoch)
 }
 
 // draw returns sample k of epoch, cut and augmented.
@@ -126,16 +110,9 @@ func (b *batches) draw(epoch, k int) (x, y *data.Image) {
 	if b.fixed {
 		epoch = 0
 	}
-	rng := tensor.NewRNG(mix(b.seed, b.salt, uint64(epoch), uint64(k)))
+	rng := tensor.NewRNG(workflows.Mix(b.seed, b.salt, uint64(epoch), uint64(k)))
 	x, y = b.p.sample(k, rng)
-	if b.aug == nil {
-		return x, y
-	}
-	if x == y { // masking: the target is the augmented input
-		xa, _ := data.Augment(rng, *b.aug, x, nil)
-		return xa, xa
-	}
-	return data.Augment(rng, *b.aug, x, y)
+	return workflows.Augment(rng, b.aug, x, y) // masking: the target is the augmented input
 }
 
 // Batch returns batch i of epoch: x, y: [N, C, (D,) H, W] on b.dev. On a device other
@@ -145,18 +122,11 @@ func (b *batches) Batch(ctx context.Context, epoch, i int) (x, y *tensor.Tensor,
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	ord := b.order(epoch)
-	lo, hi := i*b.bs, min((i+1)*b.bs, len(ord))
-	if lo >= hi {
-		return nil, nil, fmt.Errorf("pretrain: batch %d of %d", i, b.Len())
+	xs, ys, err := workflows.Collect("pretrain", b.order(epoch), i, b.bs, func(k int) (*data.Image, *data.Image) { return b.draw(epoch, k) })
+	if err != nil {
+		return nil, nil, err
 	}
-	xs := make([]*data.Image, 0, hi-lo)
-	ys := make([]*data.Image, 0, hi-lo)
-	for _, k := range ord[lo:hi] {
-		xi, yi := b.draw(epoch, k)
-		xs, ys = append(xs, xi), append(ys, yi)
-	}
-	hx := toBatch(xs)
+	hx := workflows.ToBatch(xs)
 	x = hx.To(b.dev)
 	if x != hx {
 		b.up = append(b.up, x)
@@ -164,54 +134,10 @@ func (b *batches) Batch(ctx context.Context, epoch, i int) (x, y *tensor.Tensor,
 	if ys[0] == xs[0] {
 		return x, x, nil
 	}
-	hy := toBatch(ys)
+	hy := workflows.ToBatch(ys)
 	y = hy.To(b.dev)
 	if y != hy {
 		b.up = append(b.up, y)
 	}
 	return x, y, nil
-}
-
-// toBatch stacks channel-last images of one shape ([.., C]) into a CPU tensor
-// [N, C, (D,) H, W].
-func toBatch(imgs []*data.Image) *tensor.Tensor {
-	shape := imgs[0].Shape
-	sp := shape[:len(shape)-1]
-	c := shape[len(shape)-1]
-	vox := 1
-	for _, v := range sp {
-		vox *= v
-	}
-	out := make([]float32, len(imgs)*c*vox)
-	for n, img := range imgs {
-		if !slices.Equal(img.Shape, shape) {
-			panic(fmt.Sprintf("pretrain: toBatch: image %v, want %v", img.Shape, shape))
-		}
-		dst := out[n*c*vox : (n+1)*c*vox]
-		src := img.Data
-		for v := range vox {
-			for ch := range c {
-				dst[ch*vox+v] = src[v*c+ch]
-			}
-		}
-	}
-	return tensor.FromSlice(out, append([]int{len(imgs), c}, sp...)...)
-}
-
-// fromBatch returns sample n of t: [N, C, (D,) H, W] as channel-last samples
-// ([(D,) H, W, C] row-major).
-func fromBatch(vals []float32, shape []int, n int) []float32 {
-	c := shape[1]
-	vox := 1
-	for _, v := range shape[2:] {
-		vox *= v
-	}
-	src := vals[n*c*vox : (n+1)*c*vox]
-	out := make([]float32, c*vox)
-	for v := range vox {
-		for ch := range c {
-			out[v*c+ch] = src[ch*vox+v]
-		}
-	}
-	return out
 }

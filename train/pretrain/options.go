@@ -6,10 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/nn"
 	"github.com/selfsup/selfsup/tensor"
 	"github.com/selfsup/selfsup/train"
@@ -215,6 +215,27 @@ func NewLayout(p PathOptions) Layout {
 	}
 }
 
+// Dirs returns the folders of l a run creates: the job and result folders, the
+// configuration folder with config, the checkpoint, train-log, chart and TensorBoard
+// folders with train (and the augmentation-sample folder with aug too), and the
+// per-image folder with test.
+func (l Layout) Dirs(config, train, aug, test bool) []string {
+	dirs := []string{l.JobDir, l.Results}
+	if config {
+		dirs = append(dirs, l.ConfigDir)
+	}
+	if train {
+		dirs = append(dirs, l.Checkpoints, l.TrainLogs, l.Charts, l.TensorBoard)
+		if aug {
+			dirs = append(dirs, l.Aug)
+		}
+	}
+	if test {
+		dirs = append(dirs, l.PerImage)
+	}
+	return dirs
+}
+
 // withDefaults returns o with zero values replaced by defaults and checks it.
 func (o Options) withDefaults() (Options, error) {
 	if o.Model == nil && o.NewModel == nil {
@@ -247,53 +268,25 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("pretrain: loss %q: want MAE or MSE (LOSS.TYPE)", o.Loss)
 	}
 	d := &o.Data
-	if len(d.Patch) != 3 && len(d.Patch) != 4 {
-		return o, fmt.Errorf("pretrain: patch size %v: want (y, x, c) or (z, y, x, c) (DATA.PATCH_SIZE)", d.Patch)
-	}
-	for _, v := range d.Patch {
-		if v <= 0 {
-			return o, fmt.Errorf("pretrain: patch size %v must be positive (DATA.PATCH_SIZE)", d.Patch)
-		}
-	}
-	nd := len(d.Patch) - 1
-	if d.Normalization.Type == "" {
-		d.Normalization.Type = data.NormZeroMeanUnitVar
-	}
-	if err := d.Normalization.Validate(); err != nil {
-		return o, fmt.Errorf("pretrain: DATA.NORMALIZATION: %w", err)
-	}
-	var err error
-	if d.TrainOverlap, d.TrainPadding, err = tilingArgs("DATA.TRAIN", d.TrainOverlap, d.TrainPadding, nd); err != nil {
-		return o, err
-	}
-	if d.ValOverlap, d.ValPadding, err = tilingArgs("DATA.VAL", d.ValOverlap, d.ValPadding, nd); err != nil {
-		return o, err
-	}
-	if o.Test.Overlap, o.Test.Padding, err = tilingArgs("DATA.TEST", o.Test.Overlap, o.Test.Padding, nd); err != nil {
+	if err := workflows.CheckData("pretrain", d.Patch, &d.Normalization,
+		workflows.Tiling{Key: "DATA.TRAIN", Overlap: &d.TrainOverlap, Padding: &d.TrainPadding},
+		workflows.Tiling{Key: "DATA.VAL", Overlap: &d.ValOverlap, Padding: &d.ValPadding},
+		workflows.Tiling{Key: "DATA.TEST", Overlap: &o.Test.Overlap, Padding: &o.Test.Padding}); err != nil {
 		return o, err
 	}
 	d.TrainSourceDir = sourceDir(d.TrainDir, d.TrainSourceDir)
 	d.ValSourceDir = sourceDir(d.ValDir, d.ValSourceDir)
 	d.TestSourceDir = sourceDir(d.TestDir, d.TestSourceDir)
 	t := &o.Train
-	if t.BatchSize == 0 {
-		t.BatchSize = 2
-	}
-	if t.BatchSize < 0 {
-		return o, fmt.Errorf("pretrain: batch size %d must be positive (TRAIN.BATCH_SIZE)", t.BatchSize)
-	}
-	if t.ChartFreq == 0 {
-		t.ChartFreq = 5
+	if err := workflows.CheckTrain("pretrain", &t.BatchSize, &t.ChartFreq, t.Enable, t.Epochs); err != nil {
+		return o, err
 	}
 	if t.Enable {
-		if t.Epochs <= 0 {
-			return o, fmt.Errorf("pretrain: epochs %d must be positive (TRAIN.EPOCHS)", t.Epochs)
-		}
 		if d.TrainDir == "" {
 			return o, errors.New("pretrain: training needs a training folder (DATA.TRAIN.PATH)")
 		}
-		if d.ValDir == "" && d.ValSplit != 0 && !(d.ValSplit > 0 && d.ValSplit < 1) {
-			return o, fmt.Errorf("pretrain: validation split %v must be in (0, 1) (DATA.VAL.SPLIT_TRAIN)", d.ValSplit)
+		if err := workflows.CheckValSplit("pretrain", d.ValDir, d.ValSplit); err != nil {
+			return o, err
 		}
 		if err := o.Augment.Validate(); err != nil {
 			return o, fmt.Errorf("pretrain: AUGMENTOR: %w", err)
@@ -306,21 +299,6 @@ func (o Options) withDefaults() (Options, error) {
 		o.MAEChecks = 3
 	}
 	return o, nil
-}
-
-// tilingArgs returns overlap and padding with nil replaced by zeros for nd axes, or an
-// error naming the keys when their length is wrong.
-func tilingArgs(key string, overlap []float64, padding []int, nd int) ([]float64, []int, error) {
-	if overlap == nil {
-		overlap = make([]float64, nd)
-	}
-	if padding == nil {
-		padding = make([]int, nd)
-	}
-	if len(overlap) != nd || len(padding) != nd {
-		return nil, nil, fmt.Errorf("pretrain: %s.OVERLAP %v and PADDING %v must have %d values for a %d-D patch", key, overlap, padding, nd, nd)
-	}
-	return slices.Clone(overlap), slices.Clone(padding), nil
 }
 
 // sourceDir returns the crappify cache of dir: dflt when set, else dir + "_ssl_source"

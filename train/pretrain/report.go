@@ -1,14 +1,13 @@
 package pretrain
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/train"
 )
 
@@ -135,22 +134,10 @@ func pyFloat(v float64) string {
 
 // write stores r as indented JSON at path, atomically.
 func (r *Report) write(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("pretrain: report: %w", err)
-	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return workflows.WriteReport("pretrain", path, r)
 }
 
 // ReadReport reads a report.json written by Run.
 func ReadReport(path string) (*Report, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("pretrain: report %s: %w", path, err)
-	}
-	return &r, nil
+	return workflows.ReadReport[Report]("pretrain", path)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/models"
 	"github.com/selfsup/selfsup/nn"
 	"github.com/selfsup/selfsup/tensor"
@@ -49,59 +50,32 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Train.Threads > 0 {
-		defer tensor.SetThreads(tensor.SetThreads(o.Train.Threads))
-	}
 	w := &workflow{o: o, lay: NewLayout(o.Paths), log: o.Log,
 		cr: &crappifier{factor: o.Crappify.Factor, noise: o.Crappify.Noise, seed: o.Train.Seed, log: o.Log}}
-	if err := w.setup(); err != nil {
-		return nil, err
-	}
+	p := workflows.Phases{Start: t0, Threads: o.Train.Threads, Setup: w.setup,
+		Seconds: func(s float64) { w.rep.Seconds = s },
+		Write:   func() error { return w.rep.write(w.lay.Report) }}
 	if o.Train.Enable {
-		if err := w.train(ctx); err != nil {
-			w.rep.Seconds = time.Since(t0).Seconds()
-			return w.rep, err
-		}
+		p.Train = w.train
 	}
 	if o.Test.Enable {
-		if err := w.test(ctx); err != nil {
-			return w.rep, err
-		}
+		p.Test = w.test
 	}
-	w.rep.Seconds = time.Since(t0).Seconds()
-	if err := w.rep.write(w.lay.Report); err != nil {
-		return w.rep, err
+	ran, err := workflows.Run(ctx, p)
+	if !ran {
+		return nil, err
 	}
-	return w.rep, nil
+	return w.rep, err
 }
 
 // setup creates the output folders, copies the configuration and builds the model.
 func (w *workflow) setup() error {
 	o, l := w.o, w.lay
-	dirs := []string{l.JobDir, l.Results}
-	if o.Paths.ConfigText != "" {
-		dirs = append(dirs, l.ConfigDir)
-	}
-	if o.Train.Enable {
-		dirs = append(dirs, l.Checkpoints, l.TrainLogs, l.Charts, l.TensorBoard)
-		if o.AugSamples > 0 {
-			dirs = append(dirs, l.Aug)
-		}
-	}
-	if o.Test.Enable {
-		dirs = append(dirs, l.PerImage)
-	}
-	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("pretrain: %w", err)
-		}
+	if err := workflows.MakeDirs("pretrain", l.Dirs(o.Paths.ConfigText != "", o.Train.Enable, o.AugSamples > 0, o.Test.Enable)); err != nil {
+		return err
 	}
 	if o.Paths.ConfigText != "" {
-		name := filepath.Base(o.Paths.ConfigName)
-		if o.Paths.ConfigName == "" {
-			name = l.JobID + ".yaml"
-		}
-		if err := writeFileAtomic(filepath.Join(l.ConfigDir, name), []byte(o.Paths.ConfigText)); err != nil {
+		if err := workflows.WriteFileAtomic(workflows.ConfigCopy(l.ConfigDir, o.Paths.ConfigName, l.JobID), []byte(o.Paths.ConfigText)); err != nil {
 			return fmt.Errorf("pretrain: copying the configuration: %w", err)
 		}
 	}
@@ -175,7 +149,7 @@ func (w *workflow) loadSplit(ctx context.Context) (trX, trY, vaX, vaY []*data.Im
 		}
 		return src, orig, vs, vo, nil
 	case o.Data.ValSplit > 0:
-		ti, vi, err := data.SplitIndices(len(orig), o.Data.ValSplit, o.Data.ValRandom, mix(o.Train.Seed, saltSplit))
+		ti, vi, err := data.SplitIndices(len(orig), o.Data.ValSplit, o.Data.ValRandom, workflows.Mix(o.Train.Seed, workflows.SaltSplit))
 		if err != nil {
 			return nil, nil, nil, nil, fmt.Errorf("pretrain: DATA.VAL.SPLIT_TRAIN: %w", err)
 		}
@@ -222,8 +196,8 @@ func (w *workflow) train(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pretrain: training data: %w", err)
 	}
-	tb := &batches{p: tp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: saltTrain, shuffle: !o.Train.NoShuffle, dev: o.Device}
-	if augEnabled(o.Augment) {
+	tb := &batches{p: tp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: workflows.SaltTrain, shuffle: !o.Train.NoShuffle, dev: o.Device}
+	if workflows.AugEnabled(o.Augment) {
 		a := o.Augment
 		a.TargetIsMask = false
 		tb.aug = &a
@@ -236,7 +210,7 @@ func (w *workflow) train(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("pretrain: validation data: %w", err)
 		}
-		vbs = &batches{p: vp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: saltVal, fixed: true, dev: o.Device}
+		vbs = &batches{p: vp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: workflows.SaltVal, fixed: true, dev: o.Device}
 		vb = vbs
 		w.rep.ValPatches = vp.Len()
 	}
@@ -252,17 +226,10 @@ func (w *workflow) train(ctx context.Context) error {
 		w.rep.Resumed = true
 	}
 	opt := train.NewOptimizer(nn.Trainables(w.model.Params()), o.Train.Optimizer)
-	so := o.Train.SchedulerOptions
-	if so.LR == 0 { // TRAIN.LR: the optimizer's rate, BiaPy's 1e-4 when unset
-		so.LR = o.Train.Optimizer.LR
-		if so.LR == 0 {
-			so.LR = 1e-4
-		}
-	}
-	so.Epochs, so.Steps, so.AccumIter = o.Train.Epochs, tb.Len(), o.Train.AccumIter
-	sched, err := train.NewScheduler(o.Train.Scheduler, so)
+	sched, err := workflows.Scheduler("pretrain", o.Train.Scheduler, o.Train.SchedulerOptions, o.Train.Optimizer.LR,
+		o.Train.Epochs, tb.Len(), o.Train.AccumIter)
 	if err != nil {
-		return fmt.Errorf("pretrain: TRAIN.LR_SCHEDULER: %w", err)
+		return err
 	}
 	logger, err := w.loggers()
 	if err != nil {
@@ -364,28 +331,9 @@ func (w *workflow) loggers() (train.Logger, error) {
 			}
 		}
 	}
-	jl, err := train.NewJSONLogger(path)
-	if err != nil {
-		return nil, err
-	}
-	charts := train.NewChartLogger(l.Charts, l.JobID, w.o.Train.ChartFreq)
-	for _, e := range history {
-		e.Epochs = w.o.Train.Epochs
-		if err := charts.Epoch(e); err != nil {
-			w.log.Warn("pretrain: replaying the train log into the charts", "err", err)
-			break
-		}
-	}
-	tb, err := train.NewTensorBoardLogger(l.TensorBoard)
-	if err != nil {
-		jl.Close()
-		return nil, err
-	}
-	ls := []train.Logger{jl, charts, tb}
-	if w.o.Out != nil {
-		ls = append(ls, train.NewProgressLogger(w.o.Out))
-	}
-	return train.MultiLogger(ls...), nil
+	return workflows.Loggers(workflows.LoggerOptions{Pkg: "pretrain", Path: path, Charts: l.Charts, JobID: l.JobID,
+		ChartFreq: w.o.Train.ChartFreq, Epochs: w.o.Train.Epochs, TensorBoard: l.TensorBoard, History: history,
+		Out: w.o.Out, Log: w.log})
 }
 
 // latestLog returns the newest train log of job in dir ("" if none); the names embed
@@ -417,13 +365,6 @@ func (w *workflow) writeAugSamples(b *batches) error {
 		}
 	}
 	return nil
-}
-
-// augEnabled reports whether any transform of a is on.
-func augEnabled(a data.AugmentOptions) bool {
-	return a.Rot90 || a.RandomRot || a.Shear || a.Zoom || a.Shift || a.VFlip || a.HFlip || a.ZFlip ||
-		a.Elastic || a.GaussianBlur || a.MedianBlur || a.GammaContrast || a.Brightness || a.Contrast ||
-		a.GaussianNoise || a.PoissonNoise || a.SaltAndPepper || a.Cutout || a.MissingSections || a.Misalignment
 }
 
 // exists reports whether path exists.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/nn"
 	"github.com/selfsup/selfsup/tensor"
 	"github.com/selfsup/selfsup/train"
@@ -69,7 +70,7 @@ func (w *workflow) test(ctx context.Context) error {
 	}
 	if w.mae != nil {
 		// Test masks (random type) are drawn from a generator of their own.
-		w.mae.MaskRNG = tensor.NewRNG(mix(o.Train.Seed, saltVal, 1<<40))
+		w.mae.MaskRNG = tensor.NewRNG(workflows.Mix(o.Train.Seed, workflows.SaltVal, 1<<40))
 	}
 	nn.SetTraining(w.model, false)
 	defer nn.SetTraining(w.model, true)
@@ -217,7 +218,7 @@ func (w *workflow) predict(xn *data.Image) (prediction, error) {
 	bs := o.Train.BatchSize
 	for lo := 0; lo < len(patches); lo += bs {
 		hi := min(lo+bs, len(patches))
-		x := toBatch(patches[lo:hi])
+		x := workflows.ToBatch(patches[lo:hi])
 		shape := x.Shape()
 		xd := x.To(o.Device)
 		tp := inferTape(o.Device) // off the CPU: frees the batch's intermediates
@@ -230,7 +231,7 @@ func (w *workflow) predict(xn *data.Image) (prediction, error) {
 				return prediction{}, fmt.Errorf("model output %v for input %v: a self-supervised model must keep the shape", out.Shape(), shape)
 			}
 			for n := range hi - lo {
-				pm.Add(lo+n, fromBatch(vals, shape, n))
+				pm.Add(lo+n, workflows.FromBatch(vals, shape, n))
 			}
 			continue
 		}
@@ -247,9 +248,9 @@ func (w *workflow) predict(xn *data.Image) (prediction, error) {
 			recVis[k] = masked[k] + pred[k]*mimg[k]
 		}
 		for n := range hi - lo {
-			pm.Add(lo+n, fromBatch(pred, shape, n))
-			mm.Add(lo+n, fromBatch(masked, shape, n))
-			rm.Add(lo+n, fromBatch(recVis, shape, n))
+			pm.Add(lo+n, workflows.FromBatch(pred, shape, n))
+			mm.Add(lo+n, workflows.FromBatch(masked, shape, n))
+			rm.Add(lo+n, workflows.FromBatch(recVis, shape, n))
 		}
 	}
 	var p prediction

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/tensor"
 )
 
@@ -94,7 +95,7 @@ func TestBatchesDeterministic(t *testing.T) {
 	}
 	aug := data.AugmentOptions{DAProb: 0.5, HFlip: true, RandomRot: true}
 	mk := func() *batches {
-		return &batches{p: p, bs: 2, seed: 9, salt: saltTrain, shuffle: true, aug: &aug, dev: tensor.CPU{}}
+		return &batches{p: p, bs: 2, seed: 9, salt: workflows.SaltTrain, shuffle: true, aug: &aug, dev: tensor.CPU{}}
 	}
 	a, b := mk(), mk()
 	if a.Len() != 3 {
@@ -132,7 +133,7 @@ func TestBatchLayout(t *testing.T) {
 		for i := range a.Data {
 			a.Data[i], b.Data[i] = float32(i), float32(-i)
 		}
-		x := toBatch([]*data.Image{a, b})
+		x := workflows.ToBatch([]*data.Image{a, b})
 		want := append([]int{2, shape[len(shape)-1]}, shape[:len(shape)-1]...)
 		if !slices.Equal(x.Shape(), want) {
 			t.Fatalf("shape %v, want %v", x.Shape(), want)
@@ -141,7 +142,7 @@ func TestBatchLayout(t *testing.T) {
 		if got := x.Data()[len(a.Data)/shape[len(shape)-1]]; got != a.Data[1] {
 			t.Errorf("%v: channel-first layout wrong: %v", shape, got)
 		}
-		if !slices.Equal(fromBatch(x.Data(), x.Shape(), 1), b.Data) {
+		if !slices.Equal(workflows.FromBatch(x.Data(), x.Shape(), 1), b.Data) {
 			t.Errorf("%v: fromBatch does not invert toBatch", shape)
 		}
 	}

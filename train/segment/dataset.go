@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/tensor"
 )
 
@@ -91,12 +92,7 @@ func makePairs(xs, ys []*data.Image, norm data.Normalization, o pairOptions) (*p
 // sample returns sample k: a random patch of image and label when p.random (drawn
 // from rng), the stored patch otherwise.
 func (p *pairs) sample(k int, rng *tensor.RNG) (x, y *data.Image) {
-	x, y = p.x[k], p.y[k]
-	if !p.random {
-		return x, y
-	}
-	origin := data.RandomOrigin(x.Shape[:len(x.Shape)-1], p.patch, rng)
-	return data.CropAt(x, origin, p.patch), data.CropAt(y, origin, p.patch)
+	return workflows.Sample(p.x[k], p.y[k], p.random, p.patch, rng)
 }
 
 // batches serves pairs as train.Batches with pretrain's determinism: batch i of an
@@ -119,14 +115,7 @@ func (b *batches) Len() int { return (b.p.Len() + b.bs - 1) / b.bs }
 
 // order returns the sample order of epoch.
 func (b *batches) order(epoch int) []int {
-	if !b.shuffle {
-		idx := make([]int, b.p.Len())
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx
-	}
-	return tensor.NewRNG(mix(b.seed, saltShuffle, uint64(epoch))).Perm(b.p.Len())
+	return workflows.Order(b.p.Len(), b.shuffle, b.seed, epoch)
 }
 
 // draw returns sample k of epoch, cut and augmented.
@@ -134,12 +123,9 @@ func (b *batches) draw(epoch, k int) (x, y *data.Image) {
 	if b.fixed {
 		epoch = 0
 	}
-	rng := tensor.NewRNG(mix(b.seed, b.salt, uint64(epoch), uint64(k)))
+	rng := tensor.NewRNG(workflows.Mix(b.seed, b.salt, uint64(epoch), uint64(k)))
 	x, y = b.p.sample(k, rng)
-	if b.aug == nil {
-		return x, y
-	}
-	return data.Augment(rng, *b.aug, x, y)
+	return workflows.Augment(rng, b.aug, x, y)
 }
 
 // Batch returns batch i of epoch on b.dev.
@@ -147,23 +133,16 @@ func (b *batches) Batch(ctx context.Context, epoch, i int) (x, y *tensor.Tensor,
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	ord := b.order(epoch)
-	lo, hi := i*b.bs, min((i+1)*b.bs, len(ord))
-	if lo >= hi {
-		return nil, nil, fmt.Errorf("segment: batch %d of %d", i, b.Len())
+	xs, ys, err := workflows.Collect("segment", b.order(epoch), i, b.bs, func(k int) (*data.Image, *data.Image) { return b.draw(epoch, k) })
+	if err != nil {
+		return nil, nil, err
 	}
-	xs := make([]*data.Image, 0, hi-lo)
-	ys := make([]*data.Image, 0, hi-lo)
-	for _, k := range ord[lo:hi] {
-		xi, yi := b.draw(epoch, k)
-		xs, ys = append(xs, xi), append(ys, yi)
-	}
-	y = toBatch(ys)
+	y = workflows.ToBatch(ys)
 	if b.multi {
 		s := y.Shape()
 		y = y.Reshape(append([]int{s[0]}, s[2:]...)...)
 	}
-	return toBatch(xs).To(b.dev), y.To(b.dev), nil
+	return workflows.ToBatch(xs).To(b.dev), y.To(b.dev), nil
 }
 
 // unfreezer wraps the training batches to unfreeze the transferred layers at the
@@ -190,70 +169,4 @@ func (u *unfreezer) Batch(ctx context.Context, epoch, i int) (*tensor.Tensor, *t
 		}
 	}
 	return u.batches.Batch(ctx, epoch, i)
-}
-
-// toBatch stacks channel-last images of one shape into a CPU tensor
-// [N, C, (D,) H, W] (copied from package pretrain; to be shared).
-func toBatch(imgs []*data.Image) *tensor.Tensor {
-	shape := imgs[0].Shape
-	sp := shape[:len(shape)-1]
-	c := shape[len(shape)-1]
-	vox := 1
-	for _, v := range sp {
-		vox *= v
-	}
-	out := make([]float32, len(imgs)*c*vox)
-	for n, img := range imgs {
-		if !slices.Equal(img.Shape, shape) {
-			panic(fmt.Sprintf("segment: toBatch: image %v, want %v", img.Shape, shape))
-		}
-		dst := out[n*c*vox : (n+1)*c*vox]
-		for v := range vox {
-			for ch := range c {
-				dst[ch*vox+v] = img.Data[v*c+ch]
-			}
-		}
-	}
-	return tensor.FromSlice(out, append([]int{len(imgs), c}, sp...)...)
-}
-
-// fromBatch returns sample n of vals: [N, C, (D,) H, W] channel-last.
-func fromBatch(vals []float32, shape []int, n int) []float32 {
-	c := shape[1]
-	vox := 1
-	for _, v := range shape[2:] {
-		vox *= v
-	}
-	src := vals[n*c*vox : (n+1)*c*vox]
-	out := make([]float32, c*vox)
-	for v := range vox {
-		for ch := range c {
-			out[v*c+ch] = src[ch*vox+v]
-		}
-	}
-	return out
-}
-
-// Salts separating the random streams derived from the run seed (pretrain's values,
-// so the same seed cuts the same patches).
-const (
-	saltShuffle uint64 = 0x63726170 + 1 + iota
-	saltTrain
-	saltVal
-	saltSplit
-)
-
-// mix derives a 64-bit seed from a run seed and stream/sample/epoch indices
-// (splitmix64 finaliser over each value in turn; copied from package pretrain).
-func mix(vals ...uint64) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
-	for _, v := range vals {
-		h ^= v + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)
-		h ^= h >> 30
-		h *= 0xbf58476d1ce4e5b9
-		h ^= h >> 27
-		h *= 0x94d049bb133111eb
-		h ^= h >> 31
-	}
-	return h
 }

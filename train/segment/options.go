@@ -15,6 +15,7 @@ import (
 	"slices"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/models"
 	"github.com/selfsup/selfsup/nn"
 	"github.com/selfsup/selfsup/tensor"
@@ -191,54 +192,26 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	o.Pretrained.Transfer.Freeze = o.Pretrained.FreezeEpochs > 0
 	d := &o.Data
-	if len(d.Patch) != 3 && len(d.Patch) != 4 {
-		return o, fmt.Errorf("segment: patch size %v: want (y, x, c) or (z, y, x, c) (DATA.PATCH_SIZE)", d.Patch)
-	}
-	for _, v := range d.Patch {
-		if v <= 0 {
-			return o, fmt.Errorf("segment: patch size %v must be positive (DATA.PATCH_SIZE)", d.Patch)
-		}
+	if err := workflows.CheckData("segment", d.Patch, &d.Normalization,
+		workflows.Tiling{Key: "DATA.TRAIN", Overlap: &d.TrainOverlap, Padding: &d.TrainPadding},
+		workflows.Tiling{Key: "DATA.VAL", Overlap: &d.ValOverlap, Padding: &d.ValPadding},
+		workflows.Tiling{Key: "DATA.TEST", Overlap: &o.Test.Overlap, Padding: &o.Test.Padding}); err != nil {
+		return o, err
 	}
 	d.Patch = slices.Clone(d.Patch)
-	nd := len(d.Patch) - 1
-	if d.Normalization.Type == "" {
-		d.Normalization.Type = data.NormZeroMeanUnitVar
-	}
-	if err := d.Normalization.Validate(); err != nil {
-		return o, fmt.Errorf("segment: DATA.NORMALIZATION: %w", err)
-	}
-	var err error
-	if d.TrainOverlap, d.TrainPadding, err = tilingArgs("DATA.TRAIN", d.TrainOverlap, d.TrainPadding, nd); err != nil {
-		return o, err
-	}
-	if d.ValOverlap, d.ValPadding, err = tilingArgs("DATA.VAL", d.ValOverlap, d.ValPadding, nd); err != nil {
-		return o, err
-	}
-	if o.Test.Overlap, o.Test.Padding, err = tilingArgs("DATA.TEST", o.Test.Overlap, o.Test.Padding, nd); err != nil {
-		return o, err
-	}
 	t := &o.Train
-	if t.BatchSize == 0 {
-		t.BatchSize = 2
-	}
-	if t.BatchSize < 0 {
-		return o, fmt.Errorf("segment: batch size %d must be positive (TRAIN.BATCH_SIZE)", t.BatchSize)
-	}
-	if t.ChartFreq == 0 {
-		t.ChartFreq = 5
+	if err := workflows.CheckTrain("segment", &t.BatchSize, &t.ChartFreq, t.Enable, t.Epochs); err != nil {
+		return o, err
 	}
 	if t.Enable {
-		if t.Epochs <= 0 {
-			return o, fmt.Errorf("segment: epochs %d must be positive (TRAIN.EPOCHS)", t.Epochs)
-		}
 		if d.TrainDir == "" || d.TrainLabelDir == "" {
 			return o, errors.New("segment: training needs an image and a label folder (DATA.TRAIN.PATH, DATA.TRAIN.GT_PATH)")
 		}
 		if d.ValDir != "" && d.ValLabelDir == "" {
 			return o, errors.New("segment: a validation folder needs its labels (DATA.VAL.GT_PATH)")
 		}
-		if d.ValDir == "" && d.ValSplit != 0 && !(d.ValSplit > 0 && d.ValSplit < 1) {
-			return o, fmt.Errorf("segment: validation split %v must be in (0, 1) (DATA.VAL.SPLIT_TRAIN)", d.ValSplit)
+		if err := workflows.CheckValSplit("segment", d.ValDir, d.ValSplit); err != nil {
+			return o, err
 		}
 		if err := o.Augment.Validate(); err != nil {
 			return o, fmt.Errorf("segment: AUGMENTOR: %w", err)
@@ -248,19 +221,4 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("segment: the test phase needs a test folder (DATA.TEST.PATH)")
 	}
 	return o, nil
-}
-
-// tilingArgs returns overlap and padding with nil replaced by zeros for nd axes, or an
-// error naming the keys when their length is wrong.
-func tilingArgs(key string, overlap []float64, padding []int, nd int) ([]float64, []int, error) {
-	if overlap == nil {
-		overlap = make([]float64, nd)
-	}
-	if padding == nil {
-		padding = make([]int, nd)
-	}
-	if len(overlap) != nd || len(padding) != nd {
-		return nil, nil, fmt.Errorf("segment: %s.OVERLAP %v and PADDING %v must have %d values for a %d-D patch", key, overlap, padding, nd, nd)
-	}
-	return slices.Clone(overlap), slices.Clone(padding), nil
 }

@@ -1,12 +1,10 @@
 package segment
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/models"
 	"github.com/selfsup/selfsup/train"
 )
@@ -117,35 +115,10 @@ func (r *Report) printMetrics(w io.Writer) error {
 
 // write stores r as indented JSON at path through a temporary file.
 func (r *Report) write(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("segment: report: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return workflows.WriteReport("segment", path, r)
 }
 
 // ReadReport reads a report.json written by Run.
 func ReadReport(path string) (*Report, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("segment: report %s: %w", path, err)
-	}
-	return &r, nil
+	return workflows.ReadReport[Report]("segment", path)
 }

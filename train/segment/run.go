@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/models"
 	"github.com/selfsup/selfsup/nn"
 	"github.com/selfsup/selfsup/tensor"
@@ -42,56 +43,32 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Train.Threads > 0 {
-		defer tensor.SetThreads(tensor.SetThreads(o.Train.Threads))
-	}
 	w := &workflow{o: o, lay: NewLayout(o.Paths), log: o.Log}
-	if err := w.setup(); err != nil {
-		return nil, err
-	}
+	p := workflows.Phases{Start: t0, Threads: o.Train.Threads, Setup: w.setup,
+		Seconds: func(s float64) { w.rep.Seconds = s },
+		Write:   func() error { return w.rep.write(w.lay.Report) }}
 	if o.Train.Enable {
-		if err := w.train(ctx); err != nil {
-			w.rep.Seconds = time.Since(t0).Seconds()
-			return w.rep, err
-		}
+		p.Train = w.train
 	}
 	if o.Test.Enable {
-		if err := w.test(ctx); err != nil {
-			return w.rep, err
-		}
+		p.Test = w.test
 	}
-	w.rep.Seconds = time.Since(t0).Seconds()
-	if err := w.rep.write(w.lay.Report); err != nil {
-		return w.rep, err
+	ran, err := workflows.Run(ctx, p)
+	if !ran {
+		return nil, err
 	}
-	return w.rep, nil
+	return w.rep, err
 }
 
 // setup creates the output folders, copies the configuration, builds the model and
 // loads the pretrained weights.
 func (w *workflow) setup() error {
 	o, l := w.o, w.lay
-	dirs := []string{l.JobDir, l.Results}
-	if o.Paths.ConfigText != "" {
-		dirs = append(dirs, l.ConfigDir)
-	}
-	if o.Train.Enable {
-		dirs = append(dirs, l.Checkpoints, l.TrainLogs, l.Charts, l.TensorBoard)
-	}
-	if o.Test.Enable {
-		dirs = append(dirs, l.PerImage)
-	}
-	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("segment: %w", err)
-		}
+	if err := workflows.MakeDirs("segment", l.Dirs(o.Paths.ConfigText != "", o.Train.Enable, false, o.Test.Enable)); err != nil {
+		return err
 	}
 	if o.Paths.ConfigText != "" {
-		name := filepath.Base(o.Paths.ConfigName)
-		if o.Paths.ConfigName == "" {
-			name = l.JobID + ".yaml"
-		}
-		if err := os.WriteFile(filepath.Join(l.ConfigDir, name), []byte(o.Paths.ConfigText), 0o644); err != nil {
+		if err := os.WriteFile(workflows.ConfigCopy(l.ConfigDir, o.Paths.ConfigName, l.JobID), []byte(o.Paths.ConfigText), 0o644); err != nil {
 			return fmt.Errorf("segment: copying the configuration: %w", err)
 		}
 	}
@@ -156,7 +133,7 @@ func (w *workflow) train(ctx context.Context) error {
 	lo := data.LoadOptions{LabelDir: o.Data.TrainLabelDir, Patch: o.Data.Patch, ReflectToCompleteShape: o.Data.ReflectToCompleteShape}
 	src := data.ValSource{Dir: o.Data.ValDir, LabelDir: o.Data.ValLabelDir}
 	if o.Data.ValDir == "" && o.Data.ValSplit > 0 {
-		src = data.ValSource{FromTrain: true, Split: o.Data.ValSplit, Random: o.Data.ValRandom, Seed: mix(o.Train.Seed, saltSplit)}
+		src = data.ValSource{FromTrain: true, Split: o.Data.ValSplit, Random: o.Data.ValRandom, Seed: workflows.Mix(o.Train.Seed, workflows.SaltSplit)}
 	}
 	trd, vad, err := data.LoadTrainVal(ctx, o.Data.TrainDir, lo, src)
 	if err != nil {
@@ -173,8 +150,8 @@ func (w *workflow) train(ctx context.Context) error {
 		return fmt.Errorf("segment: training data: %w", err)
 	}
 	multi := !o.binary()
-	tb := &batches{p: tp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: saltTrain, shuffle: !o.Train.NoShuffle, multi: multi, dev: o.Device}
-	if augEnabled(o.Augment) {
+	tb := &batches{p: tp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: workflows.SaltTrain, shuffle: !o.Train.NoShuffle, multi: multi, dev: o.Device}
+	if workflows.AugEnabled(o.Augment) {
 		a := o.Augment
 		a.TargetIsMask = true
 		tb.aug = &a
@@ -190,7 +167,7 @@ func (w *workflow) train(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("segment: validation data: %w", err)
 		}
-		vb = &batches{p: vp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: saltVal, fixed: true, multi: multi, dev: o.Device}
+		vb = &batches{p: vp, bs: o.Train.BatchSize, seed: o.Train.Seed, salt: workflows.SaltVal, fixed: true, multi: multi, dev: o.Device}
 		w.rep.ValPatches = vp.Len()
 	}
 	w.rep.TrainImages, w.rep.TrainPatches = len(trX), tp.Len()
@@ -206,17 +183,10 @@ func (w *workflow) train(ctx context.Context) error {
 	}
 	params := models.LearnableParams(w.model)
 	opt := train.NewOptimizer(params, o.Train.Optimizer)
-	so := o.Train.SchedulerOptions
-	if so.LR == 0 {
-		so.LR = o.Train.Optimizer.LR
-		if so.LR == 0 {
-			so.LR = 1e-4
-		}
-	}
-	so.Epochs, so.Steps, so.AccumIter = o.Train.Epochs, tb.Len(), o.Train.AccumIter
-	sched, err := train.NewScheduler(o.Train.Scheduler, so)
+	sched, err := workflows.Scheduler("segment", o.Train.Scheduler, o.Train.SchedulerOptions, o.Train.Optimizer.LR,
+		o.Train.Epochs, tb.Len(), o.Train.AccumIter)
 	if err != nil {
-		return fmt.Errorf("segment: TRAIN.LR_SCHEDULER: %w", err)
+		return err
 	}
 	logger, err := w.loggers()
 	if err != nil {
@@ -276,25 +246,8 @@ func (w *workflow) lossFunc() train.LossFunc {
 // TensorBoard and, with Options.Out, the progress display.
 func (w *workflow) loggers() (train.Logger, error) {
 	l := w.lay
-	jl, err := train.NewJSONLogger(filepath.Join(l.TrainLogs, train.JSONLogName(l.JobID, time.Now())))
-	if err != nil {
-		return nil, err
-	}
-	tb, err := train.NewTensorBoardLogger(l.TensorBoard)
-	if err != nil {
-		jl.Close()
-		return nil, err
-	}
-	ls := []train.Logger{jl, train.NewChartLogger(l.Charts, l.JobID, w.o.Train.ChartFreq), tb}
-	if w.o.Out != nil {
-		ls = append(ls, train.NewProgressLogger(w.o.Out))
-	}
-	return train.MultiLogger(ls...), nil
-}
-
-// augEnabled reports whether any transform of a is on.
-func augEnabled(a data.AugmentOptions) bool {
-	return a.Rot90 || a.RandomRot || a.Shear || a.Zoom || a.Shift || a.VFlip || a.HFlip || a.ZFlip ||
-		a.Elastic || a.GaussianBlur || a.MedianBlur || a.GammaContrast || a.Brightness || a.Contrast ||
-		a.GaussianNoise || a.PoissonNoise || a.SaltAndPepper || a.Cutout || a.MissingSections || a.Misalignment
+	return workflows.Loggers(workflows.LoggerOptions{Pkg: "segment",
+		Path:   filepath.Join(l.TrainLogs, train.JSONLogName(l.JobID, time.Now())),
+		Charts: l.Charts, JobID: l.JobID, ChartFreq: w.o.Train.ChartFreq, Epochs: w.o.Train.Epochs,
+		TensorBoard: l.TensorBoard, Out: w.o.Out, Log: w.log})
 }

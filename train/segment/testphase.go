@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/data"
+	"github.com/selfsup/selfsup/internal/workflows"
 	"github.com/selfsup/selfsup/nn"
 	"github.com/selfsup/selfsup/train"
 )
@@ -156,11 +157,11 @@ func (w *workflow) predict(xn *data.Image) (*data.Image, error) {
 	pm := tl.NewMerger(k)
 	for lo := 0; lo < len(patches); lo += o.Train.BatchSize {
 		hi := min(lo+o.Train.BatchSize, len(patches))
-		out := w.model.Forward(nil, nn.NewVar(toBatch(patches[lo:hi]).To(o.Device))).Value
+		out := w.model.Forward(nil, nn.NewVar(workflows.ToBatch(patches[lo:hi]).To(o.Device))).Value
 		shape := out.Shape()
 		vals := out.Values()
 		for n := range hi - lo {
-			px := fromBatch(vals, shape, n)
+			px := workflows.FromBatch(vals, shape, n)
 			toProb(px, k)
 			pm.Add(lo+n, px)
 		}
