@@ -14,6 +14,14 @@ const (
 	grainTrans = 1 << 12
 )
 
+// expChunk is the block of the exp-based kernels: eˣ of a block goes to a stack buffer
+// (vectorised), then a scalar loop combines it.
+const expChunk = 512
+
+// tinyELUBits is the bit pattern of float32(1e-7): below it in magnitude, ELU uses
+// eˣ−1 = x(1+x/2) instead of the float64 eˣ−1.
+const tinyELUBits = 0x33d6bf95
+
 // unaryGrain returns the parallel grain for op.
 func unaryGrain(op UnaryOp) int {
 	switch op {
@@ -45,9 +53,7 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 			d[i] = -v
 		}
 	case Exp:
-		for i, v := range s {
-			d[i] = float32(math.Exp(float64(v)))
-		}
+		expSlice(d, s, 1, 0, 0)
 	case Log:
 		for i, v := range s {
 			d[i] = float32(math.Log(float64(v)))
@@ -85,30 +91,48 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 			d[i] = math.Float32frombits(b&^m) + alpha*math.Float32frombits(b&m)
 		}
 	case ELU:
-		a := float64(alpha)
-		for i, v := range s {
-			if v <= 0 {
-				v = float32(a * expm1(float64(v)))
+		var tmp [expChunk]float32
+		for lo := 0; lo < len(d); lo += expChunk {
+			dd, ss := d[lo:min(lo+expChunk, len(d))], s[lo:]
+			t := tmp[:len(dd)]
+			expSlice(t, ss, 1, 0, 1) // eˣ−1 (+Inf or garbage where unused)
+			for i, v := range ss[:len(dd)] {
+				e := alpha * t[i] // NaN for NaN
+				// Rare (one compare on the bits, well predicted): −1e-7 < v ≤ −0, where
+				// eˣ−1 = x(1+x/2) to float32 precision.
+				if math.Float32bits(v)-0x80000000 < tinyELUBits {
+					e = alpha * (v + 0.5*v*v)
+				}
+				m := positiveMask(v) // branch-free select: v > 0 ? v : e
+				dd[i] = math.Float32frombits(math.Float32bits(v)&m | math.Float32bits(e)&^m)
 			}
-			d[i] = v
 		}
 	case GELU:
-		for i, v := range s {
-			x := float64(v)
-			d[i] = float32(x * 0.5 * (1 + math.Erf(x/math.Sqrt2)))
-		}
+		geluSlice(d, s, nil)
 	case Sigmoid:
-		for i, v := range s {
-			d[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		var tmp [expChunk]float32
+		for lo := 0; lo < len(d); lo += expChunk {
+			dd, ss := d[lo:min(lo+expChunk, len(d))], s[lo:]
+			t := tmp[:len(dd)]
+			expSlice(t, ss, -1, 0, 0) // e⁻ˣ
+			for i, e := range t {
+				dd[i] = float32(1 / (1 + expUnder(e, -float64(ss[i]))))
+			}
 		}
 	case Tanh:
 		for i, v := range s {
-			d[i] = float32(tanh(float64(v)))
+			d[i] = float32(tanhF(float64(v)))
 		}
 	case SiLU:
-		for i, v := range s {
-			x := float64(v)
-			d[i] = float32(x / (1 + math.Exp(-x)))
+		var tmp [expChunk]float32
+		for lo := 0; lo < len(d); lo += expChunk {
+			dd, ss := d[lo:min(lo+expChunk, len(d))], s[lo:]
+			t := tmp[:len(dd)]
+			expSlice(t, ss, -1, 0, 0) // e⁻ˣ
+			for i, e := range t {
+				v := float64(ss[i])
+				dd[i] = float32(v / (1 + expUnder(e, -v)))
+			}
 		}
 	case Sign:
 		for i, v := range s {
@@ -198,21 +222,20 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 		}
 	case ELU:
 		a := float64(alpha)
-		for i := range d {
-			if x[i] > 0 {
-				d[i] = g[i]
-			} else {
-				d[i] = float32(float64(g[i]) * a * math.Exp(float64(x[i])))
+		var tmp [expChunk]float32
+		for lo := 0; lo < n; lo += expChunk {
+			hi := min(lo+expChunk, n)
+			dd, gg, xx := d[lo:hi], g[lo:hi], x[lo:hi]
+			t := tmp[:len(dd)]
+			expSlice(t, xx, 1, 0, 0) // eˣ (+Inf where unused)
+			for i, v := range xx {
+				e := float32(float64(gg[i]) * a * expUnder(t[i], float64(v)))
+				m := positiveMask(v) // branch-free select: v > 0 ? dy : e
+				dd[i] = math.Float32frombits(math.Float32bits(gg[i])&m | math.Float32bits(e)&^m)
 			}
 		}
 	case GELU:
-		const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
-		for i := range d {
-			v := float64(x[i])
-			cdf := 0.5 * (1 + math.Erf(v/math.Sqrt2))
-			pdf := invSqrt2Pi * math.Exp(-0.5*v*v)
-			d[i] = float32(float64(g[i]) * (cdf + v*pdf))
-		}
+		geluSlice(d, x, g)
 	case Sigmoid:
 		for i := range d {
 			s := y[i]
@@ -224,10 +247,18 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 			d[i] = g[i] * (1 - t*t)
 		}
 	case SiLU:
-		for i := range d {
-			v := float64(x[i])
-			s := 1 / (1 + math.Exp(-v))
-			d[i] = float32(float64(g[i]) * s * (1 + v*(1-s)))
+		var tmp [expChunk]float32
+		for lo := 0; lo < n; lo += expChunk {
+			hi := min(lo+expChunk, n)
+			dd, gg, xx := d[lo:hi], g[lo:hi], x[lo:hi]
+			t := tmp[:len(dd)]
+			expSlice(t, xx, -1, 0, 0) // e⁻ˣ
+			for i, e := range t {
+				v := float64(xx[i])
+				ef := expUnder(e, -v)
+				s := 1 / (1 + ef)
+				dd[i] = float32(float64(gg[i]) * s * (1 + v*ef*s)) // 1−s = e⁻ˣ·s
+			}
 		}
 	case Sign:
 		clear(d)
@@ -264,6 +295,15 @@ func (CPU) Where(dst, cond, a, b *Tensor) {
 	})
 }
 
+// expUnder returns e, a float32 eˣ from expSlice, in float64, recomputing eˣ in
+// float64 where float32 lost it: overflow to +Inf or a subnormal.
+func expUnder(e float32, x float64) float64 {
+	if e > math.MaxFloat32 || e < 0x1p-126 {
+		return expF(x)
+	}
+	return float64(e)
+}
+
 // one32 is the bit pattern of float32(1).
 const one32 = 0x3f800000
 
@@ -276,30 +316,4 @@ func positiveMask(v float32) uint32 {
 		return ^uint32(0)
 	}
 	return 0
-}
-
-// expm1 returns eˣ−1 for x ≤ 0 to float32 accuracy: math.Exp is accurate to an ulp
-// of float64, so the cancellation in eˣ−1 costs at most 2⁻⁵³/|x| relative, far below
-// float32 precision for |x| ≥ 1e-8; below that eˣ−1 = x to float32 precision.
-func expm1(x float64) float64 {
-	if x > -1e-8 {
-		return x
-	}
-	return math.Exp(x) - 1
-}
-
-// tanh returns tanh x to float32 accuracy via one math.Exp (much faster than
-// math.Tanh): (e²ˣ−1)/(e²ˣ+1), exact enough for |x| ≥ 1e-8 (see expm1) and x itself
-// below; |x| ≥ 20 rounds to ±1 in float32.
-func tanh(x float64) float64 {
-	switch {
-	case x > 20:
-		return 1
-	case x < -20:
-		return -1
-	case x > -1e-8 && x < 1e-8:
-		return x
-	}
-	e := math.Exp(2 * x)
-	return (e - 1) / (e + 1)
 }

@@ -35,7 +35,8 @@ func rows2D(op string, x *Tensor) (int, int) {
 }
 
 // LayerNorm normalises each row of x: [R, D] over D: dst = (x−μ)·rstd·w + b, saving
-// mean: [R] and rstd: [R] = 1/√(var+eps) (biased variance, float64 two-pass). x may have
+// mean: [R] and rstd: [R] = 1/√(var+eps) (biased variance, float64, one pass shifted
+// by the row's first value). x may have
 // more leading axes (R is their product); w, b: [D] or nil. dst: x's shape.
 func (CPU) LayerNorm(dst, mean, rstd, x, w, b *Tensor, eps float32) {
 	mustSameShape("LayerNorm", x, dst)
@@ -49,13 +50,10 @@ func (CPU) LayerNorm(dst, mean, rstd, x, w, b *Tensor, eps float32) {
 	parallel.For(R, max(1, grainNorm/max(D, 1)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row, out := xs[r*D:(r+1)*D], ys[r*D:(r+1)*D]
-			mu := sum64(row) / float64(D)
-			v := 0.0
-			for _, x := range row {
-				t := float64(x) - mu
-				v += t * t
-			}
-			rsd := 1 / math.Sqrt(v/float64(D)+float64(eps))
+			s1, s2 := shiftedSums(row, float64(row[0]))
+			d := s1 / float64(D)
+			mu := float64(row[0]) + d
+			rsd := 1 / math.Sqrt(max(s2/float64(D)-d*d, 0)+float64(eps))
 			ms[r], rs[r] = float32(mu), float32(rsd)
 			for i, x := range row {
 				h := (float64(x) - mu) * rsd
@@ -166,7 +164,7 @@ func bnShape(op string, x *Tensor) (n, c, s int) {
 
 // BatchNorm normalises x: [N, C, S] (any trailing spatial axes, or none) per channel:
 // dst = (x−μ_c)/√(var_c+eps)·w_c + b_c. mean, variance: [C]; if train they are
-// overwritten with the batch mean and biased variance (float64 two-pass), otherwise
+// overwritten with the batch mean and biased variance (float64, one shifted pass), otherwise
 // read. w, b: [C] or nil.
 func (CPU) BatchNorm(dst, mean, variance, x, w, b *Tensor, eps float32, train bool) {
 	mustSameShape("BatchNorm", x, dst)
@@ -183,28 +181,23 @@ func (CPU) BatchNorm(dst, mean, variance, x, w, b *Tensor, eps float32, train bo
 	grain := max(1, grainNorm/S)
 	mu := make([]float64, C)
 	if train {
-		// Per-(n, c) partial sums, then per-channel totals: two passes.
-		part := make([]float64, N*C)
+		// One pass of per-(n, c) partial sums of x−k and (x−k)² in float64, shifted by
+		// k_c = the channel's first value so that no cancellation is left in
+		// var = E[(x−k)²] − E[x−k]² (it would need |μ−k| ≫ 1e4·σ to cost float32 digits).
+		p1, p2 := make([]float64, N*C), make([]float64, N*C)
 		M := float64(N * S)
 		parallel.For(N*C, grain, func(lo, hi int) {
 			for u := lo; u < hi; u++ {
-				part[u] = sum64(xs[u*S : (u+1)*S])
-			}
-		})
-		channelTotals(mu, part, N, C, M)
-		parallel.For(N*C, grain, func(lo, hi int) {
-			for u := lo; u < hi; u++ {
-				m, t := mu[u%C], 0.0
-				for _, v := range xs[u*S : (u+1)*S] {
-					e := float64(v) - m
-					t += e * e
-				}
-				part[u] = t
+				p1[u], p2[u] = shiftedSums(xs[u*S:(u+1)*S], float64(xs[(u%C)*S]))
 			}
 		})
 		vr := make([]float64, C)
-		channelTotals(vr, part, N, C, M)
+		channelTotals(mu, p1, N, C, M)
+		channelTotals(vr, p2, N, C, M)
 		for c := range C {
+			d := mu[c]
+			mu[c] = float64(xs[c*S]) + d
+			vr[c] = max(vr[c]-d*d, 0)
 			ms[c], vs[c] = float32(mu[c]), float32(vr[c])
 		}
 	} else {
@@ -234,6 +227,45 @@ func (CPU) BatchNorm(dst, mean, variance, x, w, b *Tensor, eps float32, train bo
 			}
 		}
 	})
+}
+
+// shiftedSums returns Σ(x−k) and Σ(x−k)² over s in float64 (four interleaved
+// accumulators, so the loop is not bound by the latency of one addition chain).
+func shiftedSums(s []float32, k float64) (s1, s2 float64) {
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		e0, e1, e2, e3 := float64(s[i])-k, float64(s[i+1])-k, float64(s[i+2])-k, float64(s[i+3])-k
+		a0, a1, a2, a3 = a0+e0, a1+e1, a2+e2, a3+e3
+		b0, b1, b2, b3 = b0+e0*e0, b1+e1*e1, b2+e2*e2, b3+e3*e3
+	}
+	for ; i < len(s); i++ {
+		e := float64(s[i]) - k
+		a0 += e
+		b0 += e * e
+	}
+	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
+}
+
+// gradSums returns Σg and Σg·(x−m) over g and x (equal lengths) in float64, with four
+// interleaved accumulators.
+func gradSums(g, x []float32, m float64) (sg, sgx float64) {
+	x = x[:len(g)]
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
+	i := 0
+	for ; i+4 <= len(g); i += 4 {
+		g0, g1, g2, g3 := float64(g[i]), float64(g[i+1]), float64(g[i+2]), float64(g[i+3])
+		a0, a1, a2, a3 = a0+g0, a1+g1, a2+g2, a3+g3
+		b0 += g0 * (float64(x[i]) - m)
+		b1 += g1 * (float64(x[i+1]) - m)
+		b2 += g2 * (float64(x[i+2]) - m)
+		b3 += g3 * (float64(x[i+3]) - m)
+	}
+	for ; i < len(g); i++ {
+		a0 += float64(g[i])
+		b0 += float64(g[i]) * (float64(x[i]) - m)
+	}
+	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
 // channelTotals sets dst[c] = Σ_n part[n·C+c] / m.
@@ -277,15 +309,8 @@ func (CPU) BatchNormBackward(dx, dw, db, dy, x, w, mean, variance *Tensor, eps f
 		parallel.For(N*C, grain, func(lo, hi int) {
 			for u := lo; u < hi; u++ {
 				c := u % C
-				m, r := mu[c], rsd[c]
-				gr := g[u*S : (u+1)*S]
-				var a, b float64
-				for i, v := range xs[u*S : (u+1)*S] {
-					dv := float64(gr[i])
-					a += dv
-					b += dv * (float64(v) - m) * r
-				}
-				p1[u], p2[u] = a, b
+				a, b := gradSums(g[u*S:(u+1)*S], xs[u*S:(u+1)*S], mu[c])
+				p1[u], p2[u] = a, b*rsd[c]
 			}
 		})
 		sdy, sdyx = make([]float64, C), make([]float64, C)

@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"math"
-
-	"github.com/selfsup/selfsup/internal/parallel"
-)
+import "github.com/selfsup/selfsup/internal/parallel"
 
 // Softmax computes dst = softmax(x) along axis: exp(x − max) / Σ exp(x − max).
 // x, dst: same shape, contiguous. Sums accumulate in float64.
@@ -45,7 +41,7 @@ func (CPU) Softmax(dst, x *Tensor, axis int) {
 				off := base + j*inner
 				row, out := s[off+c0:off+c1], d[off+c0:off+c1]
 				for i, v := range row {
-					e := math.Exp(float64(v) - float64(m[i]))
+					e := expF(float64(v) - float64(m[i]))
 					out[i] = float32(e)
 					t[i] += e
 				}
@@ -73,13 +69,8 @@ func softmaxRow(d, s []float32) {
 			m = v
 		}
 	}
-	t := 0.0
-	for i, v := range s {
-		e := math.Exp(float64(v) - float64(m))
-		d[i] = float32(e)
-		t += e
-	}
-	inv := 1 / t
+	expSlice(d, s, 1, -float64(m), 0)
+	inv := 1 / sum64(d)
 	for i, v := range d {
 		d[i] = float32(float64(v) * inv)
 	}
@@ -106,10 +97,7 @@ func (CPU) SoftmaxBackward(dx, dy, y *Tensor, axis int) {
 			base := o * n * inner
 			if inner == 1 {
 				gr, yr, dr := g[base:base+n], ys[base:base+n], d[base:base+n]
-				t := 0.0
-				for i, v := range gr {
-					t += float64(v) * float64(yr[i])
-				}
+				t := dot64(gr, yr)
 				for i, v := range gr {
 					dr[i] = float32(float64(yr[i]) * (float64(v) - t))
 				}
@@ -133,4 +121,22 @@ func (CPU) SoftmaxBackward(dx, dy, y *Tensor, axis int) {
 			}
 		}
 	})
+}
+
+// dot64 returns Σ a[i]·b[i] over a (b at least as long) in float64, with four
+// interleaved accumulators.
+func dot64(a, b []float32) float64 {
+	b = b[:len(a)]
+	var t0, t1, t2, t3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		t0 += float64(a[i]) * float64(b[i])
+		t1 += float64(a[i+1]) * float64(b[i+1])
+		t2 += float64(a[i+2]) * float64(b[i+2])
+		t3 += float64(a[i+3]) * float64(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		t0 += float64(a[i]) * float64(b[i])
+	}
+	return (t0 + t1) + (t2 + t3)
 }

@@ -1,0 +1,20 @@
+//go:build !purego
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+// useAVX512Math selects the AVX-512 kernels of cpu_unary_amd64.s.
+var useAVX512Math = cpu.X86.HasAVX512F
+
+// expAffineAVX512 sets d[i] = float32(e^(a·s[i]+b) − sub) for i < n (a multiple of 8);
+// c is &fastMathConsts[0].
+//
+//go:noescape
+func expAffineAVX512(d, s *float32, n int, a, b, sub float64, c *float64)
+
+// geluAVX512 sets out[i] = x·Φ(x) (grad nil) or grad[i]·(Φ(x) + x·φ(x)), x = x[i], for i < n
+// (a multiple of 8); c is &fastMathConsts[0].
+//
+//go:noescape
+func geluAVX512(out, x, grad *float32, n int, c *float64)

@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package tensor
+
+// useAVX512Math is false: this build has no assembly kernels.
+const useAVX512Math = false
+
+// expAffineAVX512 is never called in this build.
+func expAffineAVX512(d, s *float32, n int, a, b, sub float64, c *float64) {
+	panic("tensor: expAffineAVX512 without assembly")
+}
+
+// geluAVX512 is never called in this build.
+func geluAVX512(out, x, grad *float32, n int, c *float64) {
+	panic("tensor: geluAVX512 without assembly")
+}
