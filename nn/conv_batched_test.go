@@ -12,18 +12,7 @@ import (
 // gradients with the per-sample CPU path: whole batches, tiny spatial slices (split-K
 // with S > 1), and one sample per chunk (accumulation into an existing gradient).
 func TestConvBatched(t *testing.T) {
-	type op struct {
-		name string
-		in   []*tensor.Tensor
-		f    func(tp *Tape, in []*Var) *Var
-	}
-	var ops []op
-	for _, c := range convCases {
-		ops = append(ops, op{"conv " + c.name, c.inputs(), c.apply})
-	}
-	for _, c := range convTCases {
-		ops = append(ops, op{"conv transpose " + c.name, c.inputs(), c.apply})
-	}
+	ops := allConvOps()
 	modes := []struct {
 		name          string
 		budget, slice int
@@ -94,4 +83,23 @@ func TestFilterSplits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// convOp is one Conv or ConvTranspose test case as inputs and a function of them.
+type convOp struct {
+	name string
+	in   []*tensor.Tensor
+	f    func(tp *Tape, in []*Var) *Var
+}
+
+// allConvOps returns every Conv and ConvTranspose case of the conv tests.
+func allConvOps() []convOp {
+	var ops []convOp
+	for _, c := range convCases {
+		ops = append(ops, convOp{"conv " + c.name, c.inputs(), c.apply})
+	}
+	for _, c := range convTCases {
+		ops = append(ops, convOp{"conv transpose " + c.name, c.inputs(), c.apply})
+	}
+	return ops
 }

@@ -12,18 +12,7 @@ import (
 // the CPU device, per sample and batched (whole batch, split-K, one sample per chunk),
 // and compares values and gradients with the default path.
 func TestConvDirectFilter(t *testing.T) {
-	type op struct {
-		name string
-		in   []*tensor.Tensor
-		f    func(tp *Tape, in []*Var) *Var
-	}
-	var ops []op
-	for _, c := range convCases {
-		ops = append(ops, op{"conv " + c.name, c.inputs(), c.apply})
-	}
-	for _, c := range convTCases {
-		ops = append(ops, op{"conv transpose " + c.name, c.inputs(), c.apply})
-	}
+	ops := allConvOps()
 	modes := []struct {
 		name          string
 		batched       bool
