@@ -51,6 +51,21 @@ var directFilter = func(dev tensor.Device, cpg, rows int) bool {
 	return ok && t.TF32() && batchedConv(dev) && cpg >= 16 && cpg < 64 && rows >= 64
 }
 
+// useImplicit switches the implicit-GEMM convolution of devices that have it (see
+// implicitConv); a variable so that tests can compare it with the im2col path.
+var useImplicit = true
+
+// implicitConv returns dev's implicit-GEMM convolution ([tensor.ImplicitConver]: no
+// column buffer, the GEMM gathers the columns from the image) when it has one and
+// convolutions on dev do not use the accelerator strategy (see batchedConv).
+func implicitConv(dev tensor.Device) (tensor.ImplicitConver, bool) {
+	if !useImplicit || batchedConv(dev) {
+		return nil, false
+	}
+	ic, ok := dev.(tensor.ImplicitConver)
+	return ic, ok
+}
+
 // Split-K targets of accumFilterTBatched: about filterTargetBlocks 64×64 output tiles
 // in all, slices of at least filterMinSlice positions, and a partial-product buffer of
 // at most filterPartBudget elements (variables so that tests can force small slices).
@@ -65,7 +80,8 @@ var (
 // cross-correlation): x: [N, Cin, *in] with 1–3 spatial axes (rank 3, 4 or 5),
 // w: [Cout, Cin/groups, *k], b: [Cout] or nil → [N, Cout, *out] with
 // out = ⌊(in + 2·pad − dilation·(k−1) − 1)/stride⌋ + 1 (out = in when o.Same).
-// It is computed as im2col followed by one batched GEMM per group.
+// It is computed as an implicit GEMM on devices that have one (the CPU), else as
+// im2col followed by one batched GEMM per group.
 func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 	xs, ws := x.Shape(), slices.Clone(w.Shape())
 	r := len(xs)
@@ -400,8 +416,15 @@ func (p *convPlan) finishFilter(dwT *tensor.Tensor, wShape []int, n int) *tensor
 // Cin/groups, *g.Kernel]) without bias: per chunk of samples, columns = im2col(x) viewed
 // [m, G, (Cin/G)·∏K, ∏Out], w viewed [G, Cout/G, (Cin/G)·∏K] broadcast over m, and one
 // batched MatMul. A 1×1 kernel with stride 1 and no padding uses x as its columns.
+// x and w must be contiguous. Devices with an implicit GEMM (see implicitConv) use it
+// instead.
 func convForward(x, w *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Tensor {
 	n := x.Dim(0)
+	if ic, ok := implicitConv(x.Device()); ok {
+		y := tensor.New(x.Device(), append([]int{n, w.Dim(0)}, g.Out...)...)
+		ic.ConvForward(y, x, w, g, groups)
+		return y
+	}
 	p := newConvPlan(x.Device(), g, groups, w.Shape(), n, x.Dim(1))
 	defer p.release()
 	y := tensor.New(p.dev, append([]int{n, w.Dim(0)}, g.Out...)...)
@@ -415,9 +438,18 @@ func convForward(x, w *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Ten
 
 // convImage computes the image-side tensor of shape imgShape = [N, Cin, *g.In] from
 // feat: [N, Cout, *g.Out]: wᵀ·feat per group folded by col2im. It is the input gradient
-// of the convolution and the forward pass of the transposed convolution.
+// of the convolution and the forward pass of the transposed convolution. w must be
+// contiguous. With an implicit GEMM (see implicitConv) and stride 1 (and padding ≤
+// dilation·(k−1)) it is a forward convolution of feat with the flipped weight.
 func convImage(feat, w *tensor.Tensor, g tensor.ConvGeom, groups int, imgShape []int) *tensor.Tensor {
 	n := imgShape[0]
+	if ic, ok := implicitConv(feat.Device()); ok && tensor.ConvInputGradOK(g) {
+		fc := feat.Contiguous()
+		img := tensor.New(feat.Device(), imgShape...)
+		ic.ConvInputGrad(img, fc, w, g, groups)
+		freeCopy(fc, feat)
+		return img
+	}
 	p := newConvPlan(feat.Device(), g, groups, w.Shape(), n, imgShape[1])
 	defer p.release()
 	img := p.newImage(imgShape)
@@ -429,9 +461,23 @@ func convImage(feat, w *tensor.Tensor, g tensor.ConvGeom, groups int, imgShape [
 
 // convBackward returns the gradients of the convolution y = conv(x, w) for dy:
 // dx (when wantX) and dw = Σ_n dy_n·im2col(x_n)ᵀ (when wantW); nil when not wanted.
-// Both share one column buffer per chunk.
+// Both share one column buffer per chunk. x and w must be contiguous. With an implicit
+// GEMM (see implicitConv) there is no column buffer: dw comes from ConvFilterGrad and
+// dx from convImage.
 func convBackward(dy, x, w *tensor.Tensor, g tensor.ConvGeom, groups int, wantX, wantW bool) (dx, dw *tensor.Tensor) {
 	n := x.Dim(0)
+	if ic, ok := implicitConv(x.Device()); ok {
+		dc := dy.Contiguous()
+		if wantW {
+			dw = tensor.New(x.Device(), w.Shape()...)
+			ic.ConvFilterGrad(dw, x, dc, g, groups, 0)
+		}
+		if wantX {
+			dx = convImage(dc, w, g, groups, x.Shape())
+		}
+		freeCopy(dc, dy)
+		return dx, dw
+	}
 	p := newConvPlan(x.Device(), g, groups, w.Shape(), n, x.Dim(1))
 	defer p.release()
 	var dwT *tensor.Tensor

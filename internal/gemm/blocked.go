@@ -8,9 +8,10 @@ import (
 	"github.com/selfsup/selfsup/internal/parallel"
 )
 
-// work is one goroutine's scratch: a packed A block and a tile for partial edges.
+// work is one goroutine's scratch: a packed A block, a tile for partial edges and,
+// for fused products (see sgemmFused), one packed B strip.
 type work struct {
-	a, tmp []float32
+	a, tmp, b []float32
 }
 
 var (
@@ -36,8 +37,14 @@ func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 // When op(B) is narrow, packing A would cost as much as the product, so the kernel
 // reads A in place instead ("direct"), with strides (lda, 1) or (1, lda) if transA.
 func sgemmPacked(kern *kernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBlocked(kern, threads, transA, transB, m, n, k, alpha, a, lda, nil, b, ldb, nil, beta, c, ldc)
+}
+
+// sgemmBlocked is sgemmPacked where a non-nil opA or opB packs op(A) or op(B) instead
+// of the slice (see SgemmPackers).
+func sgemmBlocked(kern *kernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, opA PanelA, b []float32, ldb int, opB PanelB, beta float32, c []float32, ldc int) {
 	mr, nr := kern.mr, kern.nr
-	pr := product{kern: kern, threads: threads, transB: transB, b: b, ldb: ldb, n: n, k: k}
+	pr := product{kern: kern, threads: threads, transB: transB, b: b, ldb: ldb, pb: opB, n: n, k: k}
 	pr.kc0 = ceilDiv(k, ceilDiv(k, kern.kc))
 	pr.nc0 = roundUp(ceilDiv(n, ceilDiv(n, kern.nc)), nr)
 	// Row blocks: mb blocks of whole strips, as even as possible. With several
@@ -56,8 +63,8 @@ func sgemmPacked(kern *kernel, threads int, transA, transB bool, m, n, k int, al
 	pb := panelPool.Get().(*[]float32)
 	*pb = grow(*pb, pr.kc0*pr.nc0)
 	pr.blk = block{
-		kern: kern, transA: transA, a: a, lda: lda, alpha: alpha, bp: *pb, beta: beta, c: c, ldc: ldc,
-		direct: kern.strided && n <= kern.directN && lda%1024 != 0,
+		kern: kern, transA: transA, a: a, lda: lda, pa: opA, alpha: alpha, bp: *pb, beta: beta, c: c, ldc: ldc,
+		direct: opA == nil && kern.strided && n <= kern.directN && lda%1024 != 0,
 	}
 	if threads <= 1 {
 		w := pr.work()
@@ -84,6 +91,7 @@ type product struct {
 	threads       int
 	transB        bool
 	b             []float32
+	pb            PanelB // packs op(B) instead of b when non-nil
 	ldb, n, k     int
 	kc0, nc0, mc0 int   // largest depth block, panel width, row block
 	tk            tasks // row blocks (the column split is set per panel)
@@ -124,7 +132,7 @@ func (pr *product) run(w *work, ctr []atomic.Int64) {
 			tk.ns = ceilDiv(tk.strips, tk.per)
 			ntasks := tk.mb * tk.ns
 			if ctr == nil {
-				packB(blk.bp, pr.transB, pr.b, pr.ldb, jc, blk.nc, pc, blk.kc, nr, 0, tk.strips)
+				pr.packPanel(blk.bp, jc, blk.nc, pc, blk.kc, 0, tk.strips)
 				tk.run(w, &blk, 0, ntasks)
 				continue
 			}
@@ -132,7 +140,7 @@ func (pr *product) run(w *work, ctr []atomic.Int64) {
 			claim, done := &ctr[4*ph], &ctr[4*ph+1]
 			nchunks := ceilDiv(tk.strips, per)
 			for i := int(claim.Add(1) - 1); i < nchunks; i = int(claim.Add(1) - 1) {
-				packB(blk.bp, pr.transB, pr.b, pr.ldb, jc, blk.nc, pc, blk.kc, nr, i*per, min((i+1)*per, tk.strips))
+				pr.packPanel(blk.bp, jc, blk.nc, pc, blk.kc, i*per, min((i+1)*per, tk.strips))
 				done.Add(1)
 			}
 			waitFor(done, nchunks)
@@ -144,6 +152,19 @@ func (pr *product) run(w *work, ctr []atomic.Int64) {
 			waitFor(done, ntasks)
 			ph++
 		}
+	}
+}
+
+// packPanel packs strips [t0, t1) of the B panel at columns [jc, jc+nc), depth
+// [pc, pc+kc) into dst (strip t at dst[t·kc·nr:]).
+func (pr *product) packPanel(dst []float32, jc, nc, pc, kc, t0, t1 int) {
+	nr := pr.kern.nr
+	if pr.pb == nil {
+		packB(dst, pr.transB, pr.b, pr.ldb, jc, nc, pc, kc, nr, t0, t1)
+		return
+	}
+	if t1 > t0 {
+		pr.pb.PackB(dst[t0*kc*nr:t1*kc*nr], jc+t0*nr, min(nc-t0*nr, (t1-t0)*nr), pc, kc, nr)
 	}
 }
 
@@ -178,6 +199,8 @@ type block struct {
 	kern        *kernel
 	transA      bool
 	a           []float32
+	pa          PanelA // packs op(A) instead of a when non-nil
+	pb          PanelB // fused product: pack each B strip just before use (bp unused)
 	lda, pc, kc int
 	alpha, beta float32
 	bp          []float32 // packed B panel: columns [jc, jc+nc), depth [pc, pc+kc)
@@ -194,9 +217,12 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 	kern := blk.kern
 	mr, nr, kc, c, ldc := kern.mr, kern.nr, blk.kc, blk.c, blk.ldc
 	full := i1 - (i1-i0)%mr // rows [i0, full) form whole strips
-	if !blk.direct {
+	switch {
+	case blk.pa != nil:
+		blk.pa.PackA(w.a[:roundUp(i1-i0, mr)*kc], i0, i1-i0, blk.pc, kc, mr)
+	case !blk.direct:
 		packA(w.a, blk.transA, blk.a, blk.lda, i0, i1-i0, blk.pc, kc, mr)
-	} else if full < i1 {
+	case full < i1:
 		packA(w.a, blk.transA, blk.a, blk.lda, full, i1-full, blk.pc, kc, mr)
 	}
 	acc := true
@@ -210,7 +236,13 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 	for t := s0; t < s1; t++ {
 		j := blk.jc + t*nr
 		cols := min(nr, blk.jc+blk.nc-j)
-		bs := blk.bp[t*kc*nr : (t+1)*kc*nr]
+		var bs []float32
+		if blk.pb != nil {
+			bs = w.b[:kc*nr]
+			blk.pb.PackB(bs, j, cols, blk.pc, kc, nr)
+		} else {
+			bs = blk.bp[t*kc*nr : (t+1)*kc*nr]
+		}
 		for i := i0; i < i1; i += mr {
 			rows := min(mr, i1-i)
 			var as []float32
