@@ -115,6 +115,7 @@ func (CPU) ConvFilterGrad(dw, x, dy *Tensor, g ConvGeom, groups int, beta float3
 	}
 	total := n * o
 	parallel.ForChunks(threads, threads, func(lo, hi int) {
+		sc := new(packScratch) // the GEMMs below are serial: one scratch per task
 		for t := lo; t < hi; t++ {
 			acc, b0 := parts[t], float32(0)
 			if t == 0 {
@@ -133,7 +134,7 @@ func (CPU) ConvFilterGrad(dw, x, dy *Tensor, g ConvGeom, groups int, beta float3
 					if pointwise {
 						b = gemm.SliceB{Trans: true, B: img[o0:], Ld: in}
 					} else {
-						b = colsT{imgCols{x: img, t: tab, o0: o0}}
+						b = colsT{imgCols{x: img, t: tab, o0: o0, sc: sc}}
 					}
 					gemm.SgemmPackersSerial(cpg, rows, l, 1, a, b, bt, acc[gi*cpg*rows:], rows)
 				}
@@ -190,6 +191,7 @@ func convForwardData(yd, xd, wd []float32, g ConvGeom, groups, n, cin, cout int)
 	}
 	total := n * o
 	parallel.ForChunks(threads, threads, func(lo, hi int) {
+		sc := new(packScratch) // the GEMMs below are serial: one scratch per task
 		for t := lo; t < hi; t++ {
 			forSegments(t*total/threads, (t+1)*total/threads, o, func(s, o0, l int) {
 				for gi := range groups {
@@ -199,7 +201,7 @@ func convForwardData(yd, xd, wd []float32, g ConvGeom, groups, n, cin, cout int)
 					if pointwise {
 						b = gemm.SliceB{B: img[o0:], Ld: in}
 					} else {
-						b = colsB{imgCols{x: img, t: tab, o0: o0}}
+						b = colsB{imgCols{x: img, t: tab, o0: o0, sc: sc}}
 					}
 					gemm.SgemmPackersSerial(cpg, l, rows, 1, a, b, 0, yd[(s*cout+gi*cpg)*o+o0:], o)
 				}
@@ -271,11 +273,13 @@ func (t *convTables) next(tp *tap) {
 }
 
 // imgCols views one sample's image (the channels of one group, [C, *In]) as its
-// im2col columns [C·∏K, ∏Out], shifted by o0 positions.
+// im2col columns [C·∏K, ∏Out], shifted by o0 positions. sc, if not nil, is scratch
+// for the packers; it makes them unsafe to call concurrently.
 type imgCols struct {
 	x  []float32
 	t  *convTables
 	o0 int
+	sc *packScratch
 }
 
 // srcRow returns the start in x of the input row that tap tp reads for output row
@@ -301,8 +305,9 @@ type piece struct{ at, l, od, oh, ow int }
 // strips of nr consecutive positions, one column row per depth step.
 type colsB struct{ imgCols }
 
-// PackB implements gemm.PanelB.
-func (m colsB) PackB(dst []float32, j0, nc, p0, kc, nr int) {
+// packGeneric is PackB for any geometry (the reference the fast paths are tested
+// against; see cpu_conv_pack.go).
+func (m colsB) packGeneric(dst []float32, j0, nc, p0, kc, nr int) {
 	t := m.t
 	q := &t.q
 	if nr > 32 {
@@ -362,9 +367,9 @@ func (m colsB) PackB(dst []float32, j0, nc, p0, kc, nr int) {
 // gradient: B strips of nr column rows, one position per depth step.
 type colsT struct{ imgCols }
 
-// PackB implements gemm.PanelB: column row by column row, each output row's run of
-// the input is written with stride nr (a transposing copy).
-func (m colsT) PackB(dst []float32, j0, nc, p0, kc, nr int) {
+// packGeneric is PackB for any geometry: column row by column row, each output row's
+// run of the input is written with stride nr (a transposing copy).
+func (m colsT) packGeneric(dst []float32, j0, nc, p0, kc, nr int) {
 	t := m.t
 	q := &t.q
 	sw := q.s[2]
