@@ -16,9 +16,15 @@ var _ Device = CPU{}
 
 // cpuBuffer is host memory. dev is the device that allocated it when that is not the
 // plain CPU (a [TrackingCPU]); nil means CPU{}.
+//
+// origin says whether data is the caller's ([FromSlice]), a plain allocation or a slice
+// of the buffer cache (cpu_alloc.go) that Free hands back; freed is set by Free, which
+// also cuts data off so that a later use panics.
 type cpuBuffer struct {
-	data []float32
-	dev  Device
+	data   []float32
+	dev    Device
+	origin bufferOrigin
+	freed  bool
 }
 
 func (b *cpuBuffer) Device() Device {
@@ -39,12 +45,22 @@ func SetThreads(n int) int { return parallel.SetThreads(n) }
 // Name returns "cpu".
 func (CPU) Name() string { return "cpu" }
 
-// Alloc returns a zeroed buffer of n elements.
-func (CPU) Alloc(n int) Buffer { return &cpuBuffer{data: make([]float32, n)} }
+// Alloc returns a buffer of n elements with undefined contents: buffers of 1024
+// elements or more come from a process-wide cache of freed buffers (see
+// [SetCPUCacheLimit], [CPUCacheStats]). With SELFSUP_CPU_POISON=1 in the environment
+// every buffer starts filled with NaN.
+func (CPU) Alloc(n int) Buffer { return allocCPU(n, nil, poison) }
 
-// Free does nothing on the CPU: the garbage collector reclaims a buffer once nothing
-// refers to it, so tensors over a freed buffer stay readable.
-func (CPU) Free(b Buffer) {}
+// Free releases b: a cached-size buffer goes back to the cache for the next Alloc. Any
+// later use of b, or of a tensor over it, panics; freeing b twice panics. Buffers of
+// [FromSlice] tensors are never cached (their slice stays the caller's).
+func (CPU) Free(b Buffer) {
+	cb, ok := b.(*cpuBuffer)
+	if !ok || cb.dev != nil {
+		panic(fmt.Sprintf("tensor: CPU.Free: buffer of %d elements on %s was not allocated by the CPU device", b.Len(), b.Device().Name()))
+	}
+	freeCPU("CPU.Free", cb, poison)
+}
 
 // FromHost copies src into dst at element offset.
 func (CPU) FromHost(dst Buffer, offset int, src []float32) {

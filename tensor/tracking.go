@@ -36,9 +36,11 @@ func NewTrackingCPU() *TrackingCPU {
 // Name returns "cpu-tracking".
 func (d *TrackingCPU) Name() string { return "cpu-tracking" }
 
-// Alloc returns a zeroed host buffer of n elements and records it as live.
+// Alloc returns a host buffer of n elements, filled with NaN (so that code relying on
+// zeroed memory shows it), and records it as live. Like [CPU.Alloc] it takes large
+// buffers from the CPU buffer cache.
 func (d *TrackingCPU) Alloc(n int) Buffer {
-	b := &cpuBuffer{data: make([]float32, n), dev: d}
+	b := allocCPU(n, d, true)
 	site := ""
 	d.mu.Lock()
 	trace := d.trace
@@ -53,8 +55,9 @@ func (d *TrackingCPU) Alloc(n int) Buffer {
 	return b
 }
 
-// Free forgets b. It panics when b was not allocated by d or was already freed (a
-// double free on a GPU), naming b's size.
+// Free forgets b, fills it with NaN and releases it like [CPU.Free] (any later use of
+// b panics). It panics when b was not allocated by d or was already freed (a double
+// free on a GPU), naming b's size.
 func (d *TrackingCPU) Free(b Buffer) {
 	cb, ok := b.(*cpuBuffer)
 	if !ok || cb.dev != d {
@@ -67,6 +70,7 @@ func (d *TrackingCPU) Free(b Buffer) {
 	}
 	delete(d.live, cb)
 	d.elems -= len(cb.data)
+	freeCPU("TrackingCPU.Free", cb, true)
 }
 
 // Live returns the number of allocated, not yet freed buffers and their total
