@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/selfsup/selfsup/tensor"
 )
@@ -191,60 +190,17 @@ func newConvPlan(dev tensor.Device, g tensor.ConvGeom, groups int, wShape []int,
 		if per := cin * g.KernelSize() * p.outSize; per > 0 {
 			p.nb = min(p.nb, max(budget/per, 1))
 		}
-		p.col = takeScratch(dev, p.nb, cin*g.KernelSize(), p.outSize)
+		p.col = tensor.New(dev, p.nb, cin*g.KernelSize(), p.outSize)
 	}
 	return p
 }
 
-// release returns the column buffer to the scratch cache.
+// release frees the column buffer (on the CPU it goes back to the buffer cache for the
+// next convolution).
 func (p *convPlan) release() {
 	if p.col != nil {
-		giveScratch(p.dev, p.col.Buffer())
+		free(p.col)
 		p.col = nil
-	}
-}
-
-// cpuScratch keeps the largest released CPU column buffer for the next convolution, so
-// the training loop does not allocate and zero a large buffer per call (≤ colBudget
-// elements unless a single sample needs more). Other devices allocate and free each
-// time: their memory is managed by their own caching allocator.
-var cpuScratch struct {
-	sync.Mutex
-	buf tensor.Buffer
-}
-
-// takeScratch returns a tensor of the given shape on dev with undefined contents, over
-// the cached CPU buffer when it is large enough.
-func takeScratch(dev tensor.Device, shape ...int) *tensor.Tensor {
-	if _, ok := dev.(tensor.CPU); ok {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		cpuScratch.Lock()
-		b := cpuScratch.buf
-		if b != nil && b.Len() >= n {
-			cpuScratch.buf = nil
-			cpuScratch.Unlock()
-			return tensor.FromBuffer(b, 0, shape...)
-		}
-		cpuScratch.Unlock()
-	}
-	return tensor.New(dev, shape...)
-}
-
-// giveScratch hands back a buffer from takeScratch: on the CPU the larger of it and the
-// cached buffer is kept; everything else is freed.
-func giveScratch(dev tensor.Device, b tensor.Buffer) {
-	if _, ok := dev.(tensor.CPU); ok {
-		cpuScratch.Lock()
-		if cpuScratch.buf == nil || cpuScratch.buf.Len() < b.Len() {
-			cpuScratch.buf, b = b, cpuScratch.buf
-		}
-		cpuScratch.Unlock()
-	}
-	if b != nil {
-		dev.Free(b)
 	}
 }
 

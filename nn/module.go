@@ -91,10 +91,10 @@ func StateDict(ps []Param) map[string]*tensor.Tensor {
 	return m
 }
 
-// ZeroGrads drops the gradients of ps and frees their memory ([tensor.Device.Free]: a
-// no-op on the CPU, back to the caching allocator on a GPU), each buffer once even when
+// ZeroGrads drops the gradients of ps and frees their memory ([tensor.Device.Free]: back
+// to the CPU buffer cache or the GPU's caching allocator), each buffer once even when
 // gradients share one, so a training loop that zeroes its gradients every step does not
-// grow. Do not keep references to the old Grad tensors.
+// grow. Do not keep references to the old Grad tensors: using one panics.
 func ZeroGrads(ps []Param) {
 	freed := map[tensor.Buffer]bool{}
 	for _, p := range ps {

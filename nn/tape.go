@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/selfsup/selfsup/tensor"
 )
@@ -18,7 +19,17 @@ type Var struct {
 
 	requiresGrad bool
 	fromTape     bool // made by an op on a non-nil tape (an intermediate)
-	// spent are gradient contributions already added into Grad; Reset frees them.
+	retain       bool // keep Grad after Backward ([Tape.Retain])
+	temp         bool // an op's private temporary ([Tape.keepTemp]): freed once the op's backward ran
+	// node is the tape length when the Var was made: the op that made it records its
+	// backward closure at index ≥ node, and every op reading it records later, so once
+	// the closure at index node has run backward no longer needs the Var's gradient.
+	node int
+	// inputs are the Vars the op computed this one from (to spot a gradient buffer an
+	// input adopted).
+	inputs []*Var
+	// spent are gradient contributions already added into Grad; Backward frees them once
+	// the Var is done, Reset any left.
 	spent []*tensor.Tensor
 }
 
@@ -56,6 +67,14 @@ type Tape struct {
 	// computed from; Reset frees the intermediates' memory but never a leaf's.
 	outputs []*Var
 	leaves  map[*Var]struct{}
+	// retained are the Vars passed to Retain; keepGrads (RetainGrads) keeps every
+	// intermediate gradient and temporary until Reset, as before eager freeing.
+	retained  []*Var
+	keepGrads bool
+	// released are the buffers Backward freed; Reset skips them. ran is set by a
+	// Backward that freed memory: a second one before Reset would read freed buffers.
+	released map[tensor.Buffer]bool
+	ran      bool
 }
 
 // SetHook installs fn, which [Tape.Trace] calls with every traced module output (nil
@@ -72,6 +91,23 @@ func (tp *Tape) Trace(name string, out *Var) *Var {
 	return out
 }
 
+// Retain makes [Tape.Backward] keep the gradient of v, an intermediate (op output),
+// in v.Grad until [Tape.Reset], like torch.Tensor.retain_grad; leaves always keep
+// theirs. It returns v. On a nil tape it does nothing.
+func (tp *Tape) Retain(v *Var) *Var {
+	if tp != nil && v != nil && !v.retain {
+		v.retain = true
+		tp.retained = append(tp.retained, v)
+	}
+	return v
+}
+
+// RetainGrads sets whether [Tape.Backward] keeps every intermediate's gradient and
+// every op temporary until [Tape.Reset] (on: the behaviour before eager freeing, for
+// gradient checks and debugging; it costs the memory of all those gradients). Off, the
+// default, frees each as soon as backward no longer needs it.
+func (tp *Tape) RetainGrads(on bool) { tp.keepGrads = on }
+
 // NewTape returns an empty tape.
 func NewTape() *Tape { return &Tape{} }
 
@@ -87,14 +123,15 @@ func (tp *Tape) Len() int {
 // of every intermediate made on the tape since the last Reset — op outputs, their
 // gradients and [Tape.Const] values — except buffers shared with a leaf (a parameter or
 // input, or its gradient). Copy any intermediate you still need (a loss value, a
-// prediction) before calling Reset. On the CPU, Free leaves memory to the garbage
-// collector, so stale references stay readable; on a GPU they must not be used.
+// prediction) before calling Reset: a freed buffer goes back to the device's allocator
+// (the CPU buffer cache too), and any later use of a tensor over it panics.
 func (tp *Tape) Reset() {
 	if tp == nil {
 		return
 	}
 	clear(tp.backward)
 	tp.backward = tp.backward[:0]
+	tp.ran = false
 	keep := map[tensor.Buffer]bool{}
 	for v := range tp.leaves {
 		keep[v.Value.Buffer()] = true
@@ -102,7 +139,11 @@ func (tp *Tape) Reset() {
 			keep[v.Grad.Buffer()] = true
 		}
 	}
-	freed := map[tensor.Buffer]bool{}
+	freed := tp.released // freed by Backward already
+	if freed == nil {
+		freed = map[tensor.Buffer]bool{}
+	}
+	tp.released = nil
 	release := func(t *tensor.Tensor) {
 		if t == nil {
 			return
@@ -127,8 +168,11 @@ func (tp *Tape) Reset() {
 			release(g)
 		}
 		v.spent = nil
+		v.inputs = nil
 	}
 	clear(tp.outputs)
+	clear(tp.retained)
+	tp.retained = tp.retained[:0]
 	tp.outputs = tp.outputs[:0]
 	clear(tp.leaves)
 }
@@ -140,6 +184,7 @@ func (tp *Tape) Const(t *tensor.Tensor) *Var {
 	v := &Var{Value: t}
 	if tp != nil {
 		v.fromTape = true
+		v.node = len(tp.backward)
 		tp.outputs = append(tp.outputs, v)
 	}
 	return v
@@ -147,7 +192,12 @@ func (tp *Tape) Const(t *tensor.Tensor) *Var {
 
 // Backward computes the gradients of the scalar loss (a one-element Var) with respect to
 // every Var that requires a gradient and was used to compute it, accumulating them
-// into their Grad fields. The tape is not reset: call [Tape.Reset] before the next step.
+// into the Grad fields of the leaves (parameters, inputs) and of the intermediates
+// passed to [Tape.Retain]. As in PyTorch, the gradient of any other intermediate is
+// freed as soon as backward has propagated it to the op's inputs (its Grad is nil
+// afterwards), and so are the op's private temporaries; [Tape.RetainGrads] keeps them
+// all. Op outputs' values and [Tape.Const] values stay until [Tape.Reset], which must be
+// called before the next step; a second Backward before it panics.
 func (tp *Tape) Backward(loss *Var) {
 	if loss.Value.Numel() != 1 {
 		panic(fmt.Sprintf("nn: Backward: loss has shape %v, want one element (use BackwardWith)", loss.Shape()))
@@ -169,9 +219,23 @@ func (tp *Tape) BackwardWith(out *Var, grad *tensor.Tensor) {
 	if !out.requiresGrad {
 		panic("nn: Backward: output does not depend on any Var that requires a gradient")
 	}
+	if tp.ran {
+		panic("nn: Backward: the tape already ran backward and freed its intermediate gradients; call Reset first (or RetainGrads(true) before the first Backward)")
+	}
 	accumulateShared(out, grad)
+	j := len(tp.outputs) - 1 // outputs[j+1:] are done
 	for i := len(tp.backward) - 1; i >= 0; i-- {
 		tp.backward[i]()
+		if tp.keepGrads {
+			continue
+		}
+		// Every Var made at tape length ≥ i has had its gradient propagated.
+		for ; j >= 0 && tp.outputs[j].node >= i; j-- {
+			tp.done(tp.outputs[j])
+		}
+	}
+	if !tp.keepGrads && len(tp.backward) > 0 {
+		tp.ran = true
 	}
 }
 
@@ -195,6 +259,10 @@ func (tp *Tape) result(value *tensor.Tensor, inputs ...*Var) *Var {
 		return v
 	}
 	v.fromTape = true
+	v.node = len(tp.backward)
+	if v.requiresGrad {
+		v.inputs = slices.Clone(inputs)
+	}
 	tp.outputs = append(tp.outputs, v)
 	if tp.leaves == nil {
 		tp.leaves = map[*Var]struct{}{}

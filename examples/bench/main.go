@@ -7,6 +7,9 @@
 //
 // GFLOP per step is the table value for the model (forward + backward,
 // multiply-adds counted as 2). -cpuprofile writes a pprof CPU profile of the timed steps.
+// inuse_fwd_mib and inuse_bwd_mib are the CPU buffer cache's bytes in use after the
+// forward pass and after backward (last step); -keepgrads keeps every intermediate
+// gradient until the tape's Reset instead of freeing it during backward.
 package main
 
 import (
@@ -66,6 +69,7 @@ func main() {
 	steps := flag.Int("steps", 5, "timed training steps")
 	warmup := flag.Int("warmup", 2, "untimed warm-up steps")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	keepGrads := flag.Bool("keepgrads", false, "keep every intermediate gradient until the tape's Reset (Tape.RetainGrads), for comparison")
 	flag.Parse()
 
 	c, ok := cases[*name]
@@ -86,7 +90,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
-	step := newStep(m, c, rng)
+	step := newStep(m, c, rng, *keepGrads)
 	for k := 1; k <= *warmup; k++ {
 		step(k)
 	}
@@ -112,13 +116,16 @@ func main() {
 	}
 	cpuMS := (cpuSeconds() - cpu0) * 1000 / float64(*steps)
 	med := median(times)
-	fmt.Printf("model=%s threads=%d steps=%d step_median_ms=%.1f gflop_per_step=%g gflops=%.1f peak_rss_mib=%.0f cpu_ms_per_step=%.0f\n",
-		*name, *threads, *steps, med, c.gflop, c.gflop/(med/1000), peakRSSMiB(), cpuMS)
+	fmt.Printf("model=%s threads=%d steps=%d step_median_ms=%.1f gflop_per_step=%g gflops=%.1f peak_rss_mib=%.0f cpu_ms_per_step=%.0f inuse_fwd_mib=%.0f inuse_bwd_mib=%.0f\n",
+		*name, *threads, *steps, med, c.gflop, c.gflop/(med/1000), peakRSSMiB(), cpuMS,
+		float64(fwdInUse)/(1<<20), float64(bwdInUse)/(1<<20))
 }
 
 // newStep returns a function running training step k (1-based, for AdamW's bias
-// correction) of m on a fixed random batch: tape reset, forward, loss, backward, AdamW.
-func newStep(m nn.Module, c benchCase, rng *tensor.RNG) func(k int) {
+// correction) of m on a fixed random batch: forward, loss, backward, tape reset, AdamW
+// and ZeroGrads (which frees the gradients). keepGrads keeps the intermediate
+// gradients until Reset.
+func newStep(m nn.Module, c benchCase, rng *tensor.RNG, keepGrads bool) func(k int) {
 	dev := tensor.CPU{}
 	nn.SetTraining(m, true)
 	x := nn.NewVar(tensor.RandUniform(dev, rng, 0, 1, c.input...))
@@ -143,12 +150,14 @@ func newStep(m nn.Module, c benchCase, rng *tensor.RNG) func(k int) {
 		moments[i] = [2]*tensor.Tensor{tensor.Zeros(dev, p.Shape()...), tensor.Zeros(dev, p.Shape()...)}
 	}
 	tp := nn.NewTape()
+	tp.RetainGrads(keepGrads)
 	return func(k int) {
+		// train.Fit's order: forward, backward, Reset, optimizer step, ZeroGrads.
+		l := loss(tp)
+		fwdInUse = tensor.CPUCacheStats().InUseBytes
+		tp.Backward(l)
+		bwdInUse = tensor.CPUCacheStats().InUseBytes
 		tp.Reset()
-		for _, p := range params {
-			p.ZeroGrad()
-		}
-		tp.Backward(loss(tp))
 		for i, p := range params {
 			if p.Grad == nil {
 				continue
@@ -156,8 +165,13 @@ func newStep(m nn.Module, c benchCase, rng *tensor.RNG) func(k int) {
 			dev.AdamW(p.Value, p.Grad, moments[i][0], moments[i][1], tensor.AdamWParams{
 				LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Step: k})
 		}
+		nn.ZeroGrads(params)
 	}
 }
+
+// fwdInUse and bwdInUse are the CPU buffer cache's bytes in use after the forward pass
+// (the loss) and after Backward of the latest step.
+var fwdInUse, bwdInUse int64
 
 // median returns the median of v (the mean of the middle two for even lengths).
 func median(v []float64) float64 {

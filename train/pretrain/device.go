@@ -5,24 +5,11 @@ import (
 	"github.com/selfsup/selfsup/tensor"
 )
 
-// onHost reports whether dev is the plain CPU, whose buffers the garbage collector
-// reclaims (its Free does nothing). Other devices (a GPU, tensor.TrackingCPU) need
-// every temporary freed explicitly.
-func onHost(dev tensor.Device) bool {
-	_, ok := dev.(tensor.CPU)
-	return ok
-}
-
-// inferTape returns the tape an inference pass on dev runs on: nil (nothing recorded)
-// on the plain CPU; elsewhere a fresh tape, so that its Reset frees the pass's
-// intermediates, which a nil tape would leave allocated. The model is in eval mode
-// either way, so the values are the same.
-func inferTape(dev tensor.Device) *nn.Tape {
-	if onHost(dev) {
-		return nil
-	}
-	return nn.NewTape()
-}
+// inferTape returns the tape an inference pass runs on: a fresh one, so that its Reset
+// frees the pass's intermediates (back to the device's allocator; on the CPU, its buffer
+// cache), which a nil tape would leave to the garbage collector, or allocated on a GPU.
+// The model is in eval mode and no input requires a gradient, so nothing is recorded.
+func inferTape(tensor.Device) *nn.Tape { return nn.NewTape() }
 
 // freeUpload frees up, a device copy of the host tensor host made with To, unless To
 // returned host itself.

@@ -236,7 +236,7 @@ func (w *workflow) train(ctx context.Context) error {
 		return err
 	}
 	tm := &trainMetrics{norm: o.Data.Normalization.Type, ssim: ssimFits(o.Data.Patch[:len(o.Data.Patch)-1])}
-	var valOut held // the last validation loss and prediction off the CPU
+	var valOut held // copies of the last validation loss and prediction
 	fo := train.FitOptions{
 		Model: w.model, Train: tb, Val: vb, Loss: w.lossFunc(&valOut), Metrics: tm.list(),
 		Epochs: o.Train.Epochs, Optimizer: opt, Scheduler: sched, Patience: o.Train.Patience,
@@ -275,9 +275,9 @@ func (w *workflow) train(ctx context.Context) error {
 // see its unpatchified reconstruction, compared with the input) or the L1/MSE loss
 // between the model's output and the original image.
 //
-// Off the CPU, a validation call (nil tape) runs on a tape of its own, whose
-// intermediates are freed at once; the loss and prediction it returns are copies kept
-// in out until the next validation call (or out.release).
+// A validation call (nil tape) runs on a tape of its own, whose intermediates are freed
+// at once (on the CPU too: back to its buffer cache); the loss and prediction it returns
+// are copies kept in out until the next validation call (or out.release).
 func (w *workflow) lossFunc(out *held) train.LossFunc {
 	var f train.LossFunc
 	if w.mae != nil {
@@ -296,9 +296,6 @@ func (w *workflow) lossFunc(out *held) train.LossFunc {
 			}
 			return tp.MSELoss(pred, nn.NewVar(y)), pred
 		}
-	}
-	if onHost(w.o.Device) {
-		return f
 	}
 	return func(tp *nn.Tape, m nn.Module, x, y *tensor.Tensor) (*nn.Var, *nn.Var) {
 		if tp != nil {

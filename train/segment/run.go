@@ -105,7 +105,11 @@ func (w *workflow) checkOutput() error {
 	in := append([]int{1, p[len(p)-1]}, p[:len(p)-1]...)
 	nn.SetTraining(w.model, false)
 	defer nn.SetTraining(w.model, true)
-	out := w.model.Forward(nil, nn.NewVar(tensor.Full(w.o.Device, 0, in...))).Value.Shape()
+	z := tensor.Full(w.o.Device, 0, in...)
+	tp := nn.NewTape() // its Reset frees the pass's intermediates
+	out := w.model.Forward(tp, nn.NewVar(z)).Value.Shape()
+	tp.Reset()
+	z.Device().Free(z.Buffer())
 	want := append([]int{1, w.o.outChannels()}, p[:len(p)-1]...)
 	if !slices.Equal(out, want) {
 		return fmt.Errorf("segment: the model maps a patch %v to %v, want %v (%d output channels for MODEL.N_CLASSES %d)",
@@ -223,8 +227,30 @@ func (w *workflow) train(ctx context.Context) error {
 	return nil
 }
 
-// lossFunc returns the training loss of the logits against the class-id batch.
+// lossFunc returns the training loss of the logits against the class-id batch. A
+// validation call (nil tape) runs on a tape of its own, whose intermediates are freed at
+// once; the loss and prediction it returns are copies, freed at the next such call.
 func (w *workflow) lossFunc() train.LossFunc {
+	f := w.trainLoss()
+	var held []*tensor.Tensor
+	return func(tp *nn.Tape, m nn.Module, x, y *tensor.Tensor) (*nn.Var, *nn.Var) {
+		if tp != nil {
+			return f(tp, m, x, y)
+		}
+		for _, t := range held {
+			t.Device().Free(t.Buffer())
+		}
+		itp := nn.NewTape()
+		loss, pred := f(itp, m, x, y)
+		lc, pc := loss.Value.Clone(), pred.Value.Clone()
+		itp.Reset()
+		held = append(held[:0], lc, pc)
+		return nn.NewVar(lc), nn.NewVar(pc)
+	}
+}
+
+// trainLoss returns the loss of the logits against the class-id batch on tp.
+func (w *workflow) trainLoss() train.LossFunc {
 	o := w.o
 	wce, wd := float32(o.LossWeights[0]), float32(o.LossWeights[1])
 	return func(tp *nn.Tape, m nn.Module, x, y *tensor.Tensor) (*nn.Var, *nn.Var) {

@@ -157,9 +157,16 @@ func (w *workflow) predict(xn *data.Image) (*data.Image, error) {
 	pm := tl.NewMerger(k)
 	for lo := 0; lo < len(patches); lo += o.Train.BatchSize {
 		hi := min(lo+o.Train.BatchSize, len(patches))
-		out := w.model.Forward(nil, nn.NewVar(workflows.ToBatch(patches[lo:hi]).To(o.Device))).Value
+		x := workflows.ToBatch(patches[lo:hi])
+		xd := x.To(o.Device)
+		tp := nn.NewTape() // its Reset frees the batch's intermediates
+		out := w.model.Forward(tp, nn.NewVar(xd)).Value
 		shape := out.Shape()
 		vals := out.Values()
+		tp.Reset()
+		if xd != x {
+			xd.Device().Free(xd.Buffer())
+		}
 		for n := range hi - lo {
 			px := workflows.FromBatch(vals, shape, n)
 			toProb(px, k)
