@@ -221,7 +221,7 @@ func (w *workflow) predict(xn *data.Image) (prediction, error) {
 		x := workflows.ToBatch(patches[lo:hi])
 		shape := x.Shape()
 		xd := x.To(o.Device)
-		tp := inferTape(o.Device) // off the CPU: frees the batch's intermediates
+		tp := inferTape(o.Device) // Reset frees the batch's intermediates
 		if w.mae == nil {
 			out := w.model.Forward(tp, nn.NewVar(xd)).Value
 			vals := out.Values()
