@@ -34,18 +34,7 @@ func (a *Attention) Forward(tp *Tape, x *Var) *Var {
 	if x.Value.Rank() != 3 || x.Value.Dim(2) != d {
 		panic(fmt.Sprintf("nn: Attention.Forward: input %v, want [B L %d]", x.Shape(), d))
 	}
-	b, l, h := x.Value.Dim(0), x.Value.Dim(1), a.Heads
-	hd := d / h
-	// [B, L, 3D] → [B, L, 3H, hd]: heads h of q, k, v are rows h, H+h, 2H+h. Slicing
-	// and permuting give [B, H, L, hd] views with unit last stride: no copies.
-	qkv := tp.Reshape(a.QKV.Forward(tp, x), b, l, 3*h, hd)
-	part := func(i int) *Var { return tp.Permute(tp.Slice(qkv, 2, i*h, (i+1)*h), 0, 2, 1, 3) }
-	q := tp.Scale(part(0), float32(1/math.Sqrt(float64(hd))))
-	k, v := part(1), part(2)
-	att := tp.Softmax(tp.MatMul(q, k, false, true), 3) // [B, H, L, L]
-	o := tp.MatMul(att, v, false, false)               // [B, H, L, hd]
-	o = tp.Reshape(tp.Permute(o, 0, 2, 1, 3), b, l, d)
-	return a.Proj.Forward(tp, o)
+	return a.Proj.Forward(tp, tp.selfAttention(a.QKV.Forward(tp, x), a.Heads))
 }
 
 // Params returns "qkv.*" then "proj.*".
@@ -128,4 +117,75 @@ func (m *Block) Params() []Param {
 	ps = append(ps, Prefixed("attn", m.Attn.Params())...)
 	ps = append(ps, Prefixed("norm2", m.Norm2.Params())...)
 	return append(ps, Prefixed("mlp", m.MLP.Params())...)
+}
+
+// qkvViews returns the q, k and v heads of qkv: [B, L, 3·H·hd] (contiguous) as
+// [B, H, L, hd] views with unit last stride, which [tensor.Device.MatMul] takes as
+// batched operands without a copy: head h of q, k, v is feature block h, H+h, 2H+h.
+func qkvViews(qkv *tensor.Tensor, heads int) (q, k, v *tensor.Tensor) {
+	b, l, d3 := qkv.Dim(0), qkv.Dim(1), qkv.Dim(2)
+	hd := d3 / (3 * heads)
+	t := qkv.Reshape(b, l, 3*heads, hd)
+	part := func(i int) *tensor.Tensor { return t.Slice(2, i*heads, (i+1)*heads).Permute(0, 2, 1, 3) }
+	return part(0), part(1), part(2)
+}
+
+// selfAttention is the core of [Attention] as one tape op: qkv: [B, L, 3·D] (features
+// [q; k; v], each H heads of hd = D/H) → o: [B, L, D] with, per batch and head,
+// o_h = softmax(hd^-0.5·q_h·k_hᵀ)·v_h and the heads concatenated along the features.
+// The products read q, k, v straight out of qkv through strided batch views (no
+// permuted copies), hd^-0.5 rides on the product's alpha, and the backward writes dq,
+// dk, dv into one [B, L, 3·D] gradient. It saves the attention weights [B, H, L, L].
+func (tp *Tape) selfAttention(qkv *Var, heads int) *Var {
+	if qkv.Value.Rank() != 3 || heads <= 0 || qkv.Value.Dim(2)%(3*heads) != 0 {
+		panic(fmt.Sprintf("nn: selfAttention: qkv %v with %d heads, want [B L 3·heads·hd]", qkv.Shape(), heads))
+	}
+	b, l, d := qkv.Value.Dim(0), qkv.Value.Dim(1), qkv.Value.Dim(2)/3
+	h, hd := heads, qkv.Value.Dim(2)/(3*heads)
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	qv := qkv.Value.Contiguous()
+	dev := qv.Device()
+	q, k, v := qkvViews(qv, h)
+
+	s := tensor.New(dev, b, h, l, l)
+	dev.MatMul(s, q, k, false, true, scale, 0)
+	att := tensor.New(dev, b, h, l, l)
+	dev.Softmax(att, s, 3)
+	free(s)
+	oh := tensor.New(dev, b, h, l, hd)
+	dev.MatMul(oh, att, v, false, false, 1, 0)
+	y := tensor.New(dev, b, l, d)
+	dev.CopyStrided(y.Reshape(b, l, h, hd).Permute(0, 2, 1, 3), oh)
+	free(oh)
+
+	out := tp.result(y, qkv)
+	rec := tp.needsGrad(qkv)
+	tp.keepTemp(qv, qkv.Value, rec)
+	tp.keepTemp(att, nil, rec)
+	if !rec {
+		return out
+	}
+	tp.record(func() {
+		dy := out.Grad
+		if dy == nil {
+			return
+		}
+		do := dy.Reshape(b, l, h, hd).Permute(0, 2, 1, 3) // [B, H, L, hd] view
+		dqkv := tensor.New(dev, b, l, 3*d)
+		dq, dk, dv := qkvViews(dqkv, h)
+		tmp := tensor.New(dev, b, h, l, hd)
+		dev.MatMul(tmp, att, do, true, false, 1, 0) // dv = attᵀ·do
+		dev.CopyStrided(dv, tmp)
+		ds := tensor.New(dev, b, h, l, l)
+		dev.MatMul(ds, do, v, false, true, 1, 0)       // d att = do·vᵀ
+		dev.SoftmaxBackward(ds, ds, att, 3)            // d (scaled scores)
+		dev.MatMul(tmp, ds, k, false, false, scale, 0) // dq = scale·ds·k
+		dev.CopyStrided(dq, tmp)
+		dev.MatMul(tmp, ds, q, true, false, scale, 0) // dk = scale·dsᵀ·q
+		dev.CopyStrided(dk, tmp)
+		free(tmp)
+		free(ds)
+		accumulate(qkv, dqkv)
+	})
+	return out
 }
