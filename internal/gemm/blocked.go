@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/selfsup/selfsup/internal/parallel"
 )
@@ -168,11 +169,18 @@ func (pr *product) packPanel(dst []float32, jc, nc, pc, kc, t0, t1 int) {
 	}
 }
 
-// waitFor spins until done reaches n, yielding the processor while it waits.
+// waitFor waits until done reaches n: it spins briefly (the other workers usually
+// finish their share within microseconds), then yields to other goroutines, then
+// sleeps in short naps, so that a wait that is long — another process holds the
+// core the last worker needs — does not burn the CPU time that worker is waiting for.
 func waitFor(done *atomic.Int64, n int) {
 	for i := 0; done.Load() < int64(n); i++ {
-		if i >= 64 {
+		switch {
+		case i < 64:
+		case i < 64+256:
 			runtime.Gosched()
+		default:
+			time.Sleep(20 * time.Microsecond)
 		}
 	}
 }
