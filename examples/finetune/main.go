@@ -50,6 +50,10 @@ type config struct {
 	pretrainLR     float64
 	finetuneLR     float64
 	randomPatches  bool // one random patch per image and epoch instead of tiling
+	norm           data.NormType
+	pretrainSched  string // "" or "warmupcosine"
+	pretrained     string // an existing pretraining checkpoint: skip step (a)
+	skipScratch    bool   // run only the SSL fine-tunings (screening recipes that leave scratch unchanged)
 	threads        int
 	verbose        bool
 }
@@ -71,6 +75,11 @@ func main() {
 	flag.Float64Var(&c.pretrainLR, "pretrain-lr", 1e-4, "AdamW learning rate of the pretraining")
 	flag.Float64Var(&c.finetuneLR, "finetune-lr", 1e-4, "AdamW learning rate of the fine-tuning")
 	flag.IntVar(&c.threads, "threads", 0, "CPU threads (0: all)")
+	var norm string
+	flag.StringVar(&norm, "norm", string(data.NormDiv), "DATA.NORMALIZATION.TYPE of pretraining and fine-tuning: div (BiaPy 3.5.13's 2D template), scale_range or zero_mean_unit_variance")
+	flag.StringVar(&c.pretrainSched, "pretrain-sched", "", "pretraining LR schedule: \"\" (constant, the template's) or warmupcosine (1 warm-up epoch)")
+	flag.BoolVar(&c.skipScratch, "skip-scratch", false, "run only the SSL fine-tunings (the scratch column is NaN)")
+	flag.StringVar(&c.pretrained, "pretrained", "", "use this pretraining checkpoint (.safetensors) instead of running step (a)")
 	flag.BoolVar(&c.verbose, "v", false, "log progress")
 	flag.BoolVar(&quick, "quick", false, "tiny smoke run: 64² random patches, a small U-Net, 2 seeds, few steps")
 	flag.Parse()
@@ -79,6 +88,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "finetune: -features:", err)
 		os.Exit(2)
 	}
+	c.norm = data.NormType(norm)
 	if quick {
 		c.quickSettings()
 	}
@@ -132,17 +142,29 @@ func run(ctx context.Context, c config, w io.Writer) error {
 		c.data, c.out, c.patch, c.features, c.labeled, c.seeds)
 
 	// (a) pretraining with crappify on the raw slices, no labels.
-	pr, err := pretrain.Run(ctx, c.pretrainOptions(work, log))
+	po := c.pretrainOptions(work, log)
+	if c.pretrained != "" { // test the given checkpoint only
+		po.Train.Enable, po.Checkpoint = false, c.pretrained
+	}
+	pr, err := pretrain.Run(ctx, po)
 	if err != nil {
 		return fmt.Errorf("pretraining: %w", err)
 	}
-	fmt.Fprintf(w, "pretraining: %d epochs, %d steps, %.0f s; checkpoint %s\n", pr.Epochs, pr.Steps, pr.TrainSeconds, pr.Checkpoint)
+	if c.pretrained != "" {
+		pr.Checkpoint = c.pretrained
+		fmt.Fprintf(w, "pretraining: reused checkpoint %s\n", pr.Checkpoint)
+	} else {
+		fmt.Fprintf(w, "pretraining: %d epochs, %d steps, %.0f s; checkpoint %s\n", pr.Epochs, pr.Steps, pr.TrainSeconds, pr.Checkpoint)
+	}
 
 	// (b) and (c) for each seed.
 	var rs []result
 	for s := 1; s <= c.seeds; s++ {
-		r := result{seed: s}
+		r := result{seed: s, scratch: math.NaN()}
 		for _, ssl := range []bool{true, false} {
+			if !ssl && c.skipScratch {
+				continue
+			}
 			o := c.segmentOptions(work, s, log)
 			if ssl {
 				o.Paths.Name = fmt.Sprintf("ssl_seed%d", s)
@@ -285,11 +307,13 @@ func (c config) pretrainOptions(w workDirs, log *slog.Logger) pretrain.Options {
 		Crappify: pretrain.CrappifyOptions{Factor: 4, Noise: 0.2},
 		Data: pretrain.DataOptions{TrainDir: w.sslRaw, ValSplit: 0.1, ValRandom: true, TestDir: w.testRaw,
 			TestSourceDir: filepath.Join(filepath.Dir(w.results), "data", "test_ssl_source"),
-			Patch:         []int{c.patch, c.patch, 1}, ExtractRandomPatch: c.randomPatches},
+			Patch:         []int{c.patch, c.patch, 1}, ExtractRandomPatch: c.randomPatches,
+			Normalization: data.Normalization{Type: c.norm}},
 		Augment: data.AugmentOptions{DAProb: 0.5, Rot90: true, VFlip: true, HFlip: true},
 		Train: pretrain.TrainOptions{Enable: true, Epochs: c.pretrainEpochs, BatchSize: c.batch, Seed: 1,
-			Optimizer: train.OptimizerOptions{Kind: train.AdamW, LR: c.pretrainLR}, Patience: 20},
-		Test:  pretrain.TestOptions{Enable: true},
+			Optimizer: train.OptimizerOptions{Kind: train.AdamW, LR: c.pretrainLR}, Patience: 20,
+			Scheduler: c.pretrainSched, SchedulerOptions: train.SchedulerOptions{WarmupEpochs: 1, MinLR: c.pretrainLR / 100}},
+		Test:  pretrain.TestOptions{Enable: true, Padding: c.testPadding()},
 		Paths: pretrain.PathOptions{ResultDir: w.results, Name: "pretrain"},
 		Log:   log,
 	}
@@ -310,12 +334,20 @@ func (c config) segmentOptions(w workDirs, seed int, log *slog.Logger) segment.O
 		Classes:  2,
 		Loss:     segment.LossCE,
 		Data: segment.DataOptions{TrainDir: w.ftRaw, TrainLabelDir: w.ftLabel, TestDir: w.testRaw, TestLabelDir: w.testLabel,
-			Patch: []int{c.patch, c.patch, 1}, ExtractRandomPatch: c.randomPatches, InvertBinary: true},
+			Patch: []int{c.patch, c.patch, 1}, ExtractRandomPatch: c.randomPatches, InvertBinary: true,
+			Normalization: data.Normalization{Type: c.norm}},
 		Augment: data.AugmentOptions{DAProb: 0.5, Rot90: true, VFlip: true, HFlip: true},
 		Train: segment.TrainOptions{Enable: true, Epochs: epochs, BatchSize: c.batch, Seed: uint64(seed),
 			Optimizer: train.OptimizerOptions{Kind: train.AdamW, LR: c.finetuneLR}},
-		Test:  segment.TestOptions{Enable: true},
+		Test:  segment.TestOptions{Enable: true, Padding: c.testPadding()},
 		Paths: segment.PathOptions{ResultDir: w.results, Name: fmt.Sprintf("scratch_seed%d", seed)},
 		Log:   log,
 	}
+}
+
+// testPadding is DATA.TEST.PADDING of both workflows: the 2D template's (32, 32),
+// a quarter of the patch side at most.
+func (c config) testPadding() []int {
+	p := min(32, c.patch/4)
+	return []int{p, p}
 }

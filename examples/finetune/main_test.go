@@ -64,7 +64,7 @@ func TestQuick(t *testing.T) {
 	writeSlices(t, filepath.Join(d, "train"), 4, 96, 1, true)
 	writeSlices(t, filepath.Join(d, "test"), 2, 96, 2, true)
 	writeSlices(t, filepath.Join(d, "unlabeled"), 2, 96, 3, false)
-	c := config{data: d, out: filepath.Join(root, "out"), labeled: 2}
+	c := config{data: d, out: filepath.Join(root, "out"), labeled: 2, norm: data.NormDiv, pretrainSched: "warmupcosine"}
 	c.quickSettings()
 	var out strings.Builder
 	if err := run(context.Background(), c, &out); err != nil {
@@ -83,6 +83,29 @@ func TestQuick(t *testing.T) {
 	ssl, _ := os.ReadDir(filepath.Join(c.out, "data", "ssl", "raw"))
 	if len(ssl) != 6 {
 		t.Errorf("%d pretraining slices, want 4 train + 2 unlabeled", len(ssl))
+	}
+
+	// -pretrained: step (a) only tests the given checkpoint, and the fine-tuning starts
+	// from it (the same weights give the same SSL IoU for seed 1).
+	ckpt := filepath.Join(c.out, "results", "pretrain", "checkpoints", "pretrain_0-checkpoint-best.safetensors")
+	c2 := c
+	c2.out, c2.pretrained, c2.seeds = filepath.Join(root, "out2"), ckpt, 1
+	var out2 strings.Builder
+	if err := run(context.Background(), c2, &out2); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out2.String(), "reused checkpoint "+ckpt) {
+		t.Errorf("-pretrained run output:\n%s", out2.String())
+	}
+	line := func(s string) string {
+		i := strings.Index(s, "seed 1: ")
+		if i < 0 {
+			return ""
+		}
+		return s[i : i+strings.Index(s[i:], "\n")]
+	}
+	if a, b := line(s), line(out2.String()); a == "" || a != b {
+		t.Errorf("seed 1 with the reused checkpoint: %q, want %q", b, a)
 	}
 }
 
