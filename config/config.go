@@ -26,7 +26,10 @@ type Config struct {
 // Problem holds the PROBLEM.* keys.
 type Problem struct {
 	// Type is PROBLEM.TYPE; BiaPy's default is "SEMANTIC_SEG", selfsup's
-	// "SELF_SUPERVISED", the only type it runs (a YAML file must set it).
+	// "SELF_SUPERVISED" (a YAML file must set it). selfsup runs two types:
+	// SELF_SUPERVISED ([Config.PretrainOptions], package train/pretrain) and
+	// SEMANTIC_SEG ([Config.SegmentOptions], package train/segment); examples/pretrain
+	// dispatches on it.
 	Type string `key:"TYPE"`
 	// NDim is PROBLEM.NDIM: "2D" (default) or "3D".
 	NDim string `key:"NDIM"`

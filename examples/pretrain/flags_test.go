@@ -24,6 +24,11 @@ func TestCommandLineErrors(t *testing.T) {
 	typo := write("typo.yaml", "PROBLEM.TYPE: SELF_SUPERVISED\nTRAIN.EPOCH: 10\n")
 	nodata := write("nodata.yaml", "PROBLEM.TYPE: SELF_SUPERVISED\nTRAIN.ENABLE: True\nDATA.TRAIN.PATH: "+filepath.Join(dir, "missing")+"\n")
 	badval := write("badval.yaml", "PROBLEM:\n    TYPE: SELF_SUPERVISED\nTRAIN:\n    OPTIMIZER: LBFGS\n    LR: -1\n")
+	seg := "PROBLEM.TYPE: SEMANTIC_SEG\nTRAIN.ENABLE: True\nTEST.ENABLE: True\nDATA.PATCH_SIZE: (32, 32, 1)\n" +
+		"DATA.TRAIN.PATH: " + dir + "\nDATA.TRAIN.GT_PATH: " + dir + "\nDATA.TEST.PATH: " + dir + "\n"
+	goodSeg := write("seg.yaml", seg)
+	segLoss := write("segloss.yaml", seg+"LOSS.TYPE: MAE\n")
+	noCkpt := write("nockpt.yaml", seg+"MODEL.LOAD_CHECKPOINT: True\nPATHS.CHECKPOINT_FILE: "+filepath.Join(dir, "none.safetensors")+"\n")
 	res := filepath.Join(dir, "results")
 	for _, tc := range []struct {
 		name string
@@ -43,7 +48,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"misspelled key", []string{"-config", typo, "-result_dir", res}, exitUsage, []string{"invalid configuration", "typo.yaml:2: TRAIN.EPOCH: unknown key; did you mean TRAIN.EPOCHS?"}},
 		{"missing data folder", []string{"-config", nodata, "-result_dir", res}, exitUsage, []string{"nodata.yaml:3: DATA.TRAIN.PATH: folder", "does not exist"}},
 		{"several bad values", []string{"-config", badval, "-result_dir", res}, exitUsage, []string{"badval.yaml:4: TRAIN.OPTIMIZER", "badval.yaml:5: TRAIN.LR"}},
-		{"help", []string{"-h"}, exitOK, []string{"usage: pretrain -config FILE"}},
+		{"segmentation with a restoration loss", []string{"-config", segLoss, "-result_dir", res}, exitUsage, []string{"segloss.yaml:8: LOSS.TYPE", "want CE, DICE or W_CE_DICE"}},
+		{"segmentation without its checkpoint", []string{"-config", noCkpt, "-result_dir", res}, exitUsage, []string{"nockpt.yaml:9: PATHS.CHECKPOINT_FILE: file", "none.safetensors\" does not exist"}},
+		{"segmentation resumed", []string{"-config", goodSeg, "-result_dir", res, "-resume"}, exitUsage, []string{"-resume: a SEMANTIC_SEG run cannot be resumed"}},
+		{"help", []string{"-h"}, exitOK, []string{"usage: pretrain -config FILE", "SEMANTIC_SEG"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -1,11 +1,23 @@
-// Command pretrain runs one BiaPy SELF_SUPERVISED job from a BiaPy YAML file: it
-// pretrains a model on unlabeled images (crappify restoration or masked
-// autoencoding), tests it on whole images and writes BiaPy's output tree.
+// Command pretrain runs one BiaPy job from a BiaPy YAML file, dispatching on
+// PROBLEM.TYPE:
 //
-// Usage (BiaPy's flags):
+//   - SELF_SUPERVISED pretrains a model on unlabeled images (crappify restoration or
+//     masked autoencoding), tests it on whole images and writes BiaPy's output tree;
+//   - SEMANTIC_SEG trains a segmentation model on labelled images (DATA.TRAIN.GT_PATH),
+//     optionally starting from a pretraining checkpoint (MODEL.LOAD_CHECKPOINT with
+//     PATHS.CHECKPOINT_FILE: matching layers loaded, the head re-initialised), writes
+//     thresholded label images of the test set and reports IoU and Dice against
+//     DATA.TEST.GT_PATH when DATA.TEST.LOAD_GT is set.
+//
+// Usage (BiaPy's flags), from the repository root:
 //
 //	go run ./examples/pretrain -config examples/configs/quickstart.yaml \
 //	    -result_dir results -name quickstart -run_id 1
+//	go run ./examples/pretrain -config examples/configs/2d_semantic_seg_finetune.yaml \
+//	    -result_dir results -name seg_finetune -run_id 1
+//
+// The second command fine-tunes the checkpoint the first one writes
+// (results/quickstart/checkpoints/quickstart_1-checkpoint-best.safetensors).
 //
 // Flags:
 //
@@ -15,11 +27,12 @@
 //	-run_id N         run number; the job id is <name>_<N> (default 1)
 //	-gpu ID           run on GPU ID (needs a build with GPU support)
 //	-resume           continue the job's training from its last checkpoint
+//	                  (SELF_SUPERVISED only: a SEMANTIC_SEG run cannot be resumed)
 //	-threads N        CPU threads (default: SYSTEM.NUM_CPUS, else all cores)
 //
 // Ctrl-C (or SIGTERM) stops the training after the current step, saves the last
-// checkpoint and exits with status 130; -resume continues from there. Configuration
-// errors exit with status 2, run errors with status 1.
+// checkpoint and exits with status 130; -resume continues a SELF_SUPERVISED run from
+// there. Configuration errors exit with status 2, run errors with status 1.
 package main
 
 import (
@@ -37,6 +50,7 @@ import (
 	"time"
 
 	"github.com/selfsup/selfsup/config"
+	"github.com/selfsup/selfsup/tensor"
 	"github.com/selfsup/selfsup/train/pretrain"
 )
 
@@ -83,11 +97,12 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.name, "name", "unknown_job", "job `name`")
 	fs.IntVar(&f.runID, "run_id", 1, "run `number`; the job id is <name>_<run_id>")
 	fs.StringVar(&f.gpu, "gpu", "", "run on the GPU with this `id` (needs a GPU build)")
-	fs.BoolVar(&f.resume, "resume", false, "continue the job's training from its last checkpoint")
+	fs.BoolVar(&f.resume, "resume", false, "continue the job's training from its last checkpoint (SELF_SUPERVISED only)")
 	fs.IntVar(&f.threads, "threads", 0, "CPU `threads` (0: SYSTEM.NUM_CPUS, else all cores)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: pretrain -config FILE [-result_dir DIR] [-name NAME] [-run_id N] [-gpu ID] [-resume] [-threads N]\n\n")
-		fmt.Fprintf(stderr, "Runs a BiaPy SELF_SUPERVISED job: pretraining, test phase, outputs in DIR/NAME.\n\n")
+		fmt.Fprintf(stderr, "Runs a BiaPy SELF_SUPERVISED (pretraining) or SEMANTIC_SEG (segmentation, optionally\n")
+		fmt.Fprintf(stderr, "fine-tuning a pretraining checkpoint) job: training, test phase, outputs in DIR/NAME.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -120,16 +135,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pretrain: %v\n", err)
 		return exitUsage
 	}
-	opts, err := options(f, stderr)
+	j, err := loadJob(f, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pretrain: %v\n", err)
 		return exitUsage
 	}
+	if j.cfg.Problem.Type == config.SemanticSegType {
+		return runSegment(ctx, j, stdout, stderr)
+	}
+	return runPretrain(ctx, j, stdout, stderr)
+}
+
+// job is a loaded, validated configuration with the command line that runs it.
+type job struct {
+	f    flags
+	cfg  *config.Config
+	text []byte        // the YAML file, copied to config_files/
+	dev  tensor.Device // nil: the CPU
+}
+
+// loadJob opens the device -gpu asks for, then loads and validates the configuration
+// named by f. Every configuration problem is reported, one per line; warnings go to
+// stderr.
+func loadJob(f flags, stderr io.Writer) (job, error) {
+	dev, err := device(f.gpu)
+	if err != nil {
+		return job{}, err
+	}
+	text, err := os.ReadFile(f.config)
+	if err != nil {
+		return job{}, err
+	}
+	c, err := config.Parse(text, f.config)
+	if err == nil {
+		c.SetJob(f.resultDir, f.name, f.runID)
+		err = c.Validate()
+	}
+	if err != nil {
+		return job{}, fmt.Errorf("invalid configuration:\n%s", indent(err.Error()))
+	}
+	for _, w := range c.Warnings() {
+		fmt.Fprintf(stderr, "pretrain: note: %s\n", w)
+	}
+	return job{f: f, cfg: c, text: text, dev: dev}, nil
+}
+
+// configJob returns the config.Job of j's command line.
+func (j job) configJob() config.Job {
+	return config.Job{
+		ResultDir:  j.f.resultDir,
+		Name:       j.f.name,
+		RunID:      j.f.runID,
+		Resume:     j.f.resume,
+		ConfigName: filepath.Base(j.f.config),
+		ConfigText: string(j.text),
+	}
+}
+
+// runPretrain runs a SELF_SUPERVISED job and returns the exit status.
+func runPretrain(ctx context.Context, j job, stdout, stderr io.Writer) int {
+	opts := j.cfg.PretrainOptions(j.configJob())
+	if j.f.threads > 0 {
+		opts.Train.Threads = j.f.threads
+	}
+	opts.Device = j.dev
 	opts.Out = stdout
-	opts.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts.Log = newLogger(stderr)
 
 	layout := pretrain.NewLayout(opts.Paths)
-	fmt.Fprintf(stdout, "selfsup pretrain: job %s, config %s, outputs in %s\n", layout.JobID, f.config, layout.JobDir)
+	fmt.Fprintf(stdout, "selfsup pretrain: job %s, config %s, outputs in %s\n", layout.JobID, j.f.config, layout.JobDir)
 	start := time.Now()
 	rep, err := pretrain.Run(ctx, opts)
 	elapsed := time.Since(start)
@@ -146,41 +220,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// options loads and validates the configuration named by f and maps it onto the
-// workflow's options. Every configuration problem is reported, one per line.
-func options(f flags, stderr io.Writer) (pretrain.Options, error) {
-	dev, err := device(f.gpu)
-	if err != nil {
-		return pretrain.Options{}, err
-	}
-	text, err := os.ReadFile(f.config)
-	if err != nil {
-		return pretrain.Options{}, err
-	}
-	c, err := config.Parse(text, f.config)
-	if err == nil {
-		c.SetJob(f.resultDir, f.name, f.runID)
-		err = c.Validate()
-	}
-	if err != nil {
-		return pretrain.Options{}, fmt.Errorf("invalid configuration:\n%s", indent(err.Error()))
-	}
-	for _, w := range c.Warnings() {
-		fmt.Fprintf(stderr, "pretrain: note: %s\n", w)
-	}
-	opts := c.PretrainOptions(config.Job{
-		ResultDir:  f.resultDir,
-		Name:       f.name,
-		RunID:      f.runID,
-		Resume:     f.resume,
-		ConfigName: filepath.Base(f.config),
-		ConfigText: string(text),
-	})
-	if f.threads > 0 {
-		opts.Train.Threads = f.threads
-	}
-	opts.Device = dev
-	return opts, nil
+// newLogger returns the run's message logger: text lines on stderr, level Info.
+func newLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // indent prefixes every line of s with two spaces.

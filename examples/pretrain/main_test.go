@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/selfsup/selfsup/config"
+	"github.com/selfsup/selfsup/models"
 	"github.com/selfsup/selfsup/tensor"
+	"github.com/selfsup/selfsup/train"
 	"github.com/selfsup/selfsup/train/pretrain"
 )
 
@@ -19,16 +21,20 @@ const repoRoot = "../.."
 
 // TestConfigsValidate checks that every examples/configs/*.yaml loads, validates (its
 // data folders exist, seen from the repository root), builds its model and maps onto
-// the workflow's options.
+// its workflow's options: package pretrain's for SELF_SUPERVISED, package segment's for
+// SEMANTIC_SEG. A configuration that loads a checkpoint must name the one the quick
+// start writes; as that file need not exist, a stand-in is validated in its place.
 func TestConfigsValidate(t *testing.T) {
 	t.Chdir(repoRoot)
 	files, err := filepath.Glob("examples/configs/*.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 6 {
-		t.Fatalf("examples/configs holds %d YAML files, want the quickstart and five template variants", len(files))
+	if len(files) < 7 {
+		t.Fatalf("examples/configs holds %d YAML files, want the quickstart, five template variants and the fine-tuning example", len(files))
 	}
+	quickstartBest := train.CheckpointPath(pretrain.NewLayout(pretrain.PathOptions{ResultDir: "results", Name: "quickstart", RunID: 1}).Checkpoints,
+		"quickstart_1", "best")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			c, err := config.Load(f)
@@ -36,19 +42,35 @@ func TestConfigsValidate(t *testing.T) {
 				t.Fatalf("Load: %v", err)
 			}
 			c.SetJob(t.TempDir(), "job", 1)
+			ckpt := c.Paths.CheckpointFile
+			if c.Model.LoadCheckpoint {
+				if ckpt != quickstartBest {
+					t.Errorf("PATHS.CHECKPOINT_FILE %q, want the quick start's %q", ckpt, quickstartBest)
+				}
+				c.Paths.CheckpointFile = filepath.Join(t.TempDir(), "stand-in.safetensors")
+				if err := os.WriteFile(c.Paths.CheckpointFile, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := c.Validate(); err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
+			c.Paths.CheckpointFile = ckpt
 			if w := c.Warnings(); len(w) > 0 {
 				t.Errorf("warnings: %q", w)
 			}
 			if !c.Train.Enable || !c.Test.Enable {
 				t.Errorf("TRAIN.ENABLE %v, TEST.ENABLE %v: an example should train and test", c.Train.Enable, c.Test.Enable)
 			}
+			job := config.Job{ResultDir: "r", Name: "job", RunID: 1, ConfigName: filepath.Base(f)}
+			if c.Problem.Type == config.SemanticSegType {
+				checkSegmentConfig(t, c, job)
+				return
+			}
 			if _, err := c.NewModel(tensor.NewRNG(1)); err != nil {
 				t.Fatalf("NewModel: %v", err)
 			}
-			o := c.PretrainOptions(config.Job{ResultDir: "r", Name: "job", RunID: 1})
+			o := c.PretrainOptions(job)
 			if o.Data.TrainDir != c.Data.Train.Path || o.Data.TestDir != c.Data.Test.Path || len(o.Data.Patch) != c.Spatial()+1 {
 				t.Errorf("options: train %q test %q patch %v", o.Data.TrainDir, o.Data.TestDir, o.Data.Patch)
 			}
@@ -60,6 +82,54 @@ func TestConfigsValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkSegmentConfig checks that the SEMANTIC_SEG configuration c builds its model,
+// maps onto segment.Options with labelled train and test folders that exist, and, when
+// it loads a checkpoint, that the pretraining model of quickstart.yaml transfers into
+// it with only the head re-initialised.
+func checkSegmentConfig(t *testing.T, c *config.Config, job config.Job) {
+	t.Helper()
+	m, err := c.NewSegModel(tensor.NewRNG(1), 1)
+	if err != nil {
+		t.Fatalf("NewSegModel: %v", err)
+	}
+	o := c.SegmentOptions(job)
+	d := o.Data
+	for _, p := range []string{d.TrainDir, d.TrainLabelDir, d.TestDir, d.TestLabelDir} {
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			t.Errorf("data folder %q: %v", p, err)
+		}
+	}
+	if len(d.Patch) != c.Spatial()+1 || o.Paths.ConfigName != job.ConfigName {
+		t.Errorf("options: patch %v config name %q", d.Patch, o.Paths.ConfigName)
+	}
+	if !c.Model.LoadCheckpoint {
+		return
+	}
+	if o.Pretrained.Checkpoint != c.Paths.CheckpointFile {
+		t.Errorf("pretrained checkpoint %q, want PATHS.CHECKPOINT_FILE %q", o.Pretrained.Checkpoint, c.Paths.CheckpointFile)
+	}
+	q, err := config.Load("examples/configs/quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := q.NewModel(tensor.NewRNG(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "quickstart.safetensors")
+	if err := models.SaveWeights(path, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := models.TransferFile(m, path, o.Pretrained.Transfer)
+	if err != nil {
+		t.Fatalf("the quick start's model does not transfer: %v", err)
+	}
+	if len(r.Loaded) == 0 || len(r.Skipped) > 0 || len(r.Missing) > 0 || len(r.Unexpected) > 0 {
+		t.Errorf("transfer from the quick start's model: %s", r.Summary())
+	}
+	t.Logf("transfer from the quick start's model: %s", r.Summary())
 }
 
 // copyFiles copies the named files of dir src into a new folder dst.
