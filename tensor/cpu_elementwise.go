@@ -221,19 +221,7 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 			d[i] = g[i] * math.Float32frombits(one32&m|ab&^m)
 		}
 	case ELU:
-		a := float64(alpha)
-		var tmp [expChunk]float32
-		for lo := 0; lo < n; lo += expChunk {
-			hi := min(lo+expChunk, n)
-			dd, gg, xx := d[lo:hi], g[lo:hi], x[lo:hi]
-			t := tmp[:len(dd)]
-			expSlice(t, xx, 1, 0, 0) // eˣ (+Inf where unused)
-			for i, v := range xx {
-				e := float32(float64(gg[i]) * a * expUnder(t[i], float64(v)))
-				m := positiveMask(v) // branch-free select: v > 0 ? dy : e
-				dd[i] = math.Float32frombits(math.Float32bits(gg[i])&m | math.Float32bits(e)&^m)
-			}
-		}
+		eluBackward(d, g, x, float64(alpha))
 	case GELU:
 		geluSlice(d, x, g)
 	case Sigmoid:
@@ -262,6 +250,25 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 		}
 	case Sign:
 		clear(d)
+	}
+}
+
+// eluBackward sets d[i] = g[i] where x[i] > 0, else g[i]·α·e^x[i] (rounded once from
+// float64; NaN for a NaN x[i]): one fused AVX-512 pass when the CPU has it.
+func eluBackward(d, g, x []float32, a float64) {
+	n := len(d)
+	g, x = g[:n], x[:n]
+	i := 0
+	if useAVX512Math && n >= 8 {
+		i = n &^ 7
+		eluBackwardAVX512(&d[0], &g[0], &x[0], i, a, &fastMathConsts[0])
+	}
+	for ; i < n; i++ {
+		if v := x[i]; v > 0 {
+			d[i] = g[i]
+		} else {
+			d[i] = float32(float64(g[i]) * a * expF(float64(v)))
+		}
 	}
 }
 

@@ -220,18 +220,27 @@ func (CPU) BatchNorm(dst, mean, variance, x, w, b *Tensor, eps float32, train bo
 	parallel.For(N*C, grain, func(lo, hi int) {
 		for u := lo; u < hi; u++ {
 			c := u % C
-			m, a, o := mu[c], sc[c], sh[c]
-			out := ys[u*S : (u+1)*S]
-			for i, v := range xs[u*S : (u+1)*S] {
-				out[i] = float32((float64(v)-m)*a + o)
-			}
+			bnNormalise(ys[u*S:(u+1)*S], xs[u*S:(u+1)*S], mu[c], sc[c], sh[c])
 		}
 	})
 }
 
-// shiftedSums returns Σ(x−k) and Σ(x−k)² over s in float64 (four interleaved
-// accumulators, so the loop is not bound by the latency of one addition chain).
+// shiftedSums returns Σ(x−k) and Σ(x−k)² over s in float64 (AVX-512 when the CPU
+// has it, then shiftedSumsGo for the tail).
 func shiftedSums(s []float32, k float64) (s1, s2 float64) {
+	if useAVX512Math && len(s) >= 8 {
+		n := len(s) &^ 7
+		var lanes [16]float64
+		bnSumsAVX512(&s[0], n, k, &lanes)
+		t1, t2 := shiftedSumsGo(s[n:], k)
+		return laneSum(&lanes, 0) + t1, laneSum(&lanes, 8) + t2
+	}
+	return shiftedSumsGo(s, k)
+}
+
+// shiftedSumsGo is shiftedSums in plain Go, with four interleaved accumulators so
+// that the loop is not bound by the latency of one addition chain.
+func shiftedSumsGo(s []float32, k float64) (s1, s2 float64) {
 	var a0, a1, a2, a3, b0, b1, b2, b3 float64
 	i := 0
 	for ; i+4 <= len(s); i += 4 {
@@ -247,9 +256,28 @@ func shiftedSums(s []float32, k float64) (s1, s2 float64) {
 	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
-// gradSums returns Σg and Σg·(x−m) over g and x (equal lengths) in float64, with four
-// interleaved accumulators.
+// laneSum returns the pairwise sum of the 8 lanes l[at:at+8].
+func laneSum(l *[16]float64, at int) float64 {
+	v := l[at : at+8]
+	return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
+}
+
+// gradSums returns Σg and Σg·(x−m) over g and x (equal lengths) in float64 (AVX-512
+// when the CPU has it, then gradSumsGo for the tail).
 func gradSums(g, x []float32, m float64) (sg, sgx float64) {
+	x = x[:len(g)]
+	if useAVX512Math && len(g) >= 8 {
+		n := len(g) &^ 7
+		var lanes [16]float64
+		bnGradSumsAVX512(&g[0], &x[0], n, m, &lanes)
+		t1, t2 := gradSumsGo(g[n:], x[n:], m)
+		return laneSum(&lanes, 0) + t1, laneSum(&lanes, 8) + t2
+	}
+	return gradSumsGo(g, x, m)
+}
+
+// gradSumsGo is gradSums in plain Go, with four interleaved accumulators.
+func gradSumsGo(g, x []float32, m float64) (sg, sgx float64) {
 	x = x[:len(g)]
 	var a0, a1, a2, a3, b0, b1, b2, b3 float64
 	i := 0
@@ -266,6 +294,34 @@ func gradSums(g, x []float32, m float64) (sg, sgx float64) {
 		b0 += float64(g[i]) * (float64(x[i]) - m)
 	}
 	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
+}
+
+// bnNormalise sets out[i] = float32((x[i]−m)·a + o) in float64 (AVX-512 when the CPU
+// has it); len(x) ≥ len(out).
+func bnNormalise(out, x []float32, m, a, o float64) {
+	x = x[:len(out)]
+	i := 0
+	if useAVX512Math && len(out) >= 8 {
+		i = len(out) &^ 7
+		bnNormAVX512(&out[0], &x[0], i, m, a, o)
+	}
+	for ; i < len(out); i++ {
+		out[i] = float32((float64(x[i])-m)*a + o)
+	}
+}
+
+// bnBackwardRow sets out[i] = float32(k·(g[i] − a − (x[i]−m)·rb)) in float64
+// (AVX-512 when the CPU has it); len(g), len(x) ≥ len(out).
+func bnBackwardRow(out, g, x []float32, m, k, a, rb float64) {
+	g, x = g[:len(out)], x[:len(out)]
+	i := 0
+	if useAVX512Math && len(out) >= 8 {
+		i = len(out) &^ 7
+		bnBackwardAVX512(&out[0], &g[0], &x[0], i, m, k, a, rb)
+	}
+	for ; i < len(out); i++ {
+		out[i] = float32(k * (float64(g[i]) - a - (float64(x[i])-m)*rb))
+	}
 }
 
 // channelTotals sets dst[c] = Σ_n part[n·C+c] / m.
@@ -341,11 +397,7 @@ func (CPU) BatchNormBackward(dx, dw, db, dy, x, w, mean, variance *Tensor, eps f
 				}
 				continue
 			}
-			a, b := sdy[c]/M, sdyx[c]/M
-			for i, v := range xs[u*S : (u+1)*S] {
-				h := (float64(v) - m) * r
-				out[i] = float32(k * (float64(gr[i]) - a - h*b))
-			}
+			bnBackwardRow(out, gr, xs[u*S:(u+1)*S], m, k, sdy[c]/M, r*sdyx[c]/M)
 		}
 	})
 }

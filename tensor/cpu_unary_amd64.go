@@ -18,3 +18,9 @@ func expAffineAVX512(d, s *float32, n int, a, b, sub float64, c *float64)
 //
 //go:noescape
 func geluAVX512(out, x, grad *float32, n int, c *float64)
+
+// eluBackwardAVX512 sets d[i] = dy[i] where x[i] > 0, else float32(dy[i]·alpha·e^x[i]),
+// for i < n (a multiple of 8); c is &fastMathConsts[0].
+//
+//go:noescape
+func eluBackwardAVX512(d, dy, x *float32, n int, alpha float64, c *float64)

@@ -14,3 +14,8 @@ func expAffineAVX512(d, s *float32, n int, a, b, sub float64, c *float64) {
 func geluAVX512(out, x, grad *float32, n int, c *float64) {
 	panic("tensor: geluAVX512 without assembly")
 }
+
+// eluBackwardAVX512 is never called in this build.
+func eluBackwardAVX512(d, dy, x *float32, n int, alpha float64, c *float64) {
+	panic("tensor: eluBackwardAVX512 without assembly")
+}
