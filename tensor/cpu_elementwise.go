@@ -91,22 +91,7 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 			d[i] = math.Float32frombits(b&^m) + alpha*math.Float32frombits(b&m)
 		}
 	case ELU:
-		var tmp [expChunk]float32
-		for lo := 0; lo < len(d); lo += expChunk {
-			dd, ss := d[lo:min(lo+expChunk, len(d))], s[lo:]
-			t := tmp[:len(dd)]
-			expSlice(t, ss, 1, 0, 1) // eˣ−1 (+Inf or garbage where unused)
-			for i, v := range ss[:len(dd)] {
-				e := alpha * t[i] // NaN for NaN
-				// Rare (one compare on the bits, well predicted): −1e-7 < v ≤ −0, where
-				// eˣ−1 = x(1+x/2) to float32 precision.
-				if math.Float32bits(v)-0x80000000 < tinyELUBits {
-					e = alpha * (v + 0.5*v*v)
-				}
-				m := positiveMask(v) // branch-free select: v > 0 ? v : e
-				dd[i] = math.Float32frombits(math.Float32bits(v)&m | math.Float32bits(e)&^m)
-			}
-		}
+		eluForward(d, s, alpha)
 	case GELU:
 		geluSlice(d, s, nil)
 	case Sigmoid:
@@ -250,6 +235,41 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 		}
 	case Sign:
 		clear(d)
+	}
+}
+
+// eluForward sets d[i] = s[i] where s[i] > 0, else α·(e^s[i] − 1) (NaN for a NaN s[i]):
+// one fused AVX-512 pass (rounded once from float64) when the CPU has it, the two-pass
+// eluForwardTwoPass for the rest. len(s) ≥ len(d).
+func eluForward(d, s []float32, alpha float32) {
+	n := len(d)
+	s = s[:n]
+	i := 0
+	if useAVX512Math && n >= 8 {
+		i = n &^ 7
+		eluForwardAVX512(&d[0], &s[0], i, float64(alpha), &fastMathConsts[0])
+	}
+	eluForwardTwoPass(d[i:], s[i:], alpha)
+}
+
+// eluForwardTwoPass is eluForward without the fused kernel: eˣ−1 of a block by
+// expSlice, then a scalar select. len(s) ≥ len(d).
+func eluForwardTwoPass(d, s []float32, alpha float32) {
+	var tmp [expChunk]float32
+	for lo := 0; lo < len(d); lo += expChunk {
+		dd, ss := d[lo:min(lo+expChunk, len(d))], s[lo:]
+		t := tmp[:len(dd)]
+		expSlice(t, ss, 1, 0, 1) // eˣ−1 (+Inf or garbage where unused)
+		for i, v := range ss[:len(dd)] {
+			e := alpha * t[i] // NaN for NaN
+			// Rare (one compare on the bits, well predicted): −1e-7 < v ≤ −0, where
+			// eˣ−1 = x(1+x/2) to float32 precision.
+			if math.Float32bits(v)-0x80000000 < tinyELUBits {
+				e = alpha * (v + 0.5*v*v)
+			}
+			m := positiveMask(v) // branch-free select: v > 0 ? v : e
+			dd[i] = math.Float32frombits(math.Float32bits(v)&m | math.Float32bits(e)&^m)
+		}
 	}
 }
 

@@ -1,14 +1,14 @@
-package tensor_test
+package tensor
 
 import (
 	"testing"
 
-	"github.com/selfsup/selfsup/tensor"
+	"github.com/selfsup/selfsup/internal/parallel"
 )
 
-func benchTensor(shape ...int) *tensor.Tensor {
-	t := tensor.New(tensor.CPU{}, shape...)
-	g := tensor.NewRNG(1)
+func benchTensor(shape ...int) *Tensor {
+	t := New(CPU{}, shape...)
+	g := NewRNG(1)
 	d := t.Data()
 	for i := range d {
 		d[i] = float32(g.Uniform(-2, 2))
@@ -18,15 +18,28 @@ func benchTensor(shape ...int) *tensor.Tensor {
 
 // BenchmarkUnary measures each unary op forward and backward on 1M elements.
 func BenchmarkUnary(b *testing.B) {
-	dev := tensor.CPU{}
+	dev := CPU{}
 	x, y, g, dx := benchTensor(1<<20), benchTensor(1<<20), benchTensor(1<<20), benchTensor(1<<20)
-	for _, op := range []tensor.UnaryOp{tensor.ReLU, tensor.Exp, tensor.GELU, tensor.Sigmoid, tensor.Tanh, tensor.SiLU, tensor.ELU} {
+	for _, op := range []UnaryOp{ReLU, Exp, GELU, Sigmoid, Tanh, SiLU, ELU} {
 		b.Run(op.String(), func(b *testing.B) {
 			b.SetBytes(8 << 20)
 			for b.Loop() {
 				dev.Unary(op, y, x, 1)
 			}
 		})
+		if op == ELU {
+			// The pre-fused forward (exp pass + scalar select), dispatched as Unary
+			// does: the baseline of the fused kernel above.
+			b.Run("ELUTwoPass", func(b *testing.B) {
+				b.SetBytes(8 << 20)
+				d, s := y.Data(), x.Data()
+				for b.Loop() {
+					parallel.For(len(d), unaryGrain(ELU), func(lo, hi int) {
+						eluForwardTwoPass(d[lo:hi], s[lo:hi], 1)
+					})
+				}
+			})
+		}
 		b.Run(op.String()+"Backward", func(b *testing.B) {
 			b.SetBytes(16 << 20)
 			for b.Loop() {
@@ -38,11 +51,11 @@ func BenchmarkUnary(b *testing.B) {
 
 // BenchmarkBinary measures Add on common broadcast patterns.
 func BenchmarkBinary(b *testing.B) {
-	dev := tensor.CPU{}
+	dev := CPU{}
 	x, dst := benchTensor(16, 64, 32, 32), benchTensor(16, 64, 32, 32)
 	cases := []struct {
 		name string
-		b    *tensor.Tensor
+		b    *Tensor
 	}{
 		{"same", benchTensor(16, 64, 32, 32)},
 		{"channel", benchTensor(1, 64, 1, 1).Expand(16, 64, 32, 32)},
@@ -53,7 +66,7 @@ func BenchmarkBinary(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(12 << 20)
 			for b.Loop() {
-				dev.Binary(tensor.Add, dst, x, c.b)
+				dev.Binary(Add, dst, x, c.b)
 			}
 		})
 	}
@@ -61,31 +74,31 @@ func BenchmarkBinary(b *testing.B) {
 
 // BenchmarkReduce measures ReduceSum, Softmax, LayerNorm, BatchNorm and AdamW.
 func BenchmarkReduce(b *testing.B) {
-	dev := tensor.CPU{}
+	dev := CPU{}
 	x := benchTensor(16, 64, 32, 32)
 	b.Run("SumLeading", func(b *testing.B) {
-		d := tensor.New(dev, 1, 65536)
+		d := New(dev, 1, 65536)
 		x2 := x.Reshape(16, 65536)
 		for b.Loop() {
 			dev.ReduceSum(d, x2)
 		}
 	})
 	b.Run("SumChannel", func(b *testing.B) {
-		d := tensor.New(dev, 1, 64, 1, 1)
+		d := New(dev, 1, 64, 1, 1)
 		for b.Loop() {
 			dev.ReduceSum(d, x)
 		}
 	})
 	b.Run("Softmax", func(b *testing.B) {
 		s := x.Reshape(4096, 256)
-		d := tensor.New(dev, 4096, 256)
+		d := New(dev, 4096, 256)
 		for b.Loop() {
 			dev.Softmax(d, s, 1)
 		}
 	})
 	b.Run("LayerNorm", func(b *testing.B) {
 		s := x.Reshape(4096, 256)
-		d, m, r := tensor.New(dev, 4096, 256), tensor.New(dev, 4096), tensor.New(dev, 4096)
+		d, m, r := New(dev, 4096, 256), New(dev, 4096), New(dev, 4096)
 		w, bb := benchTensor(256), benchTensor(256)
 		for b.Loop() {
 			dev.LayerNorm(d, m, r, s, w, bb, 1e-5)
@@ -93,33 +106,33 @@ func BenchmarkReduce(b *testing.B) {
 	})
 	b.Run("LayerNormBackward", func(b *testing.B) {
 		s := x.Reshape(4096, 256)
-		d, m, r := tensor.New(dev, 4096, 256), tensor.New(dev, 4096), tensor.New(dev, 4096)
+		d, m, r := New(dev, 4096, 256), New(dev, 4096), New(dev, 4096)
 		w, bb := benchTensor(256), benchTensor(256)
 		dev.LayerNorm(d, m, r, s, w, bb, 1e-5)
-		dx, dw, db := tensor.New(dev, 4096, 256), tensor.New(dev, 256), tensor.New(dev, 256)
+		dx, dw, db := New(dev, 4096, 256), New(dev, 256), New(dev, 256)
 		for b.Loop() {
 			dev.LayerNormBackward(dx, dw, db, d, s, w, m, r)
 		}
 	})
 	b.Run("BatchNorm", func(b *testing.B) {
-		d, m, v := tensor.New(dev, 16, 64, 1024), tensor.New(dev, 64), tensor.New(dev, 64)
+		d, m, v := New(dev, 16, 64, 1024), New(dev, 64), New(dev, 64)
 		s := x.Reshape(16, 64, 1024)
 		for b.Loop() {
 			dev.BatchNorm(d, m, v, s, nil, nil, 1e-5, true)
 		}
 	})
 	b.Run("BatchNormBackward", func(b *testing.B) {
-		d, m, v := tensor.New(dev, 16, 64, 1024), tensor.New(dev, 64), tensor.New(dev, 64)
+		d, m, v := New(dev, 16, 64, 1024), New(dev, 64), New(dev, 64)
 		s := x.Reshape(16, 64, 1024)
 		dev.BatchNorm(d, m, v, s, nil, nil, 1e-5, true)
-		dx, dw, db := tensor.New(dev, 16, 64, 1024), tensor.New(dev, 64), tensor.New(dev, 64)
+		dx, dw, db := New(dev, 16, 64, 1024), New(dev, 64), New(dev, 64)
 		for b.Loop() {
 			dev.BatchNormBackward(dx, dw, db, d, s, nil, m, v, 1e-5, true)
 		}
 	})
 	b.Run("AdamW", func(b *testing.B) {
-		p, g, m, v := benchTensor(1<<20), benchTensor(1<<20), tensor.Zeros(dev, 1<<20), tensor.Zeros(dev, 1<<20)
-		h := tensor.AdamWParams{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Step: 3}
+		p, g, m, v := benchTensor(1<<20), benchTensor(1<<20), Zeros(dev, 1<<20), Zeros(dev, 1<<20)
+		h := AdamWParams{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Step: 3}
 		for b.Loop() {
 			dev.AdamW(p, g, m, v, h)
 		}

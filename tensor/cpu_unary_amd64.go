@@ -24,3 +24,9 @@ func geluAVX512(out, x, grad *float32, n int, c *float64)
 //
 //go:noescape
 func eluBackwardAVX512(d, dy, x *float32, n int, alpha float64, c *float64)
+
+// eluForwardAVX512 sets d[i] = x[i] where x[i] > 0, else float32(alpha·(e^x[i] − 1)),
+// for i < n (a multiple of 8); c is &fastMathConsts[0].
+//
+//go:noescape
+func eluForwardAVX512(d, x *float32, n int, alpha float64, c *float64)

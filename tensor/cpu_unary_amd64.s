@@ -209,3 +209,69 @@ elunext:
 eludone:
 	VZEROUPPER
 	RET
+
+// EXPM1Z7 computes P = e^X − 1 per lane with EXPZ7's polynomial (X is clamped in
+// place; K and R are scratch; needs Z14 = 1): with e^r = Q·r + 1, e^X − 1 =
+// 2^k·(Q·r) + (2^k − 1). For k = 0 (|X| ≤ ln 2/2) this is Q·r with r = X exactly, so
+// there is no cancellation near 0; for k ≠ 0 the two terms do not cancel.
+#define EXPM1Z7(X, P, K, R, S) \
+	VMAXPD X, Z18, X; \
+	VMINPD X, Z19, X; \
+	VMULPD Z20, X, K; \
+	VRNDSCALEPD $0, K, K; \
+	VMOVAPD X, R; \
+	VFNMADD231PD Z21, K, R; \
+	VFNMADD231PD Z22, K, R; \
+	VBROADCASTSD 72(R8), P; \
+	VFMADD213PD.BCST 64(R8), R, P; \
+	VFMADD213PD.BCST 56(R8), R, P; \
+	VFMADD213PD.BCST 48(R8), R, P; \
+	VFMADD213PD.BCST 40(R8), R, P; \
+	VFMADD213PD.BCST 32(R8), R, P; \
+	VFMADD213PD Z14, R, P; \
+	VMULPD R, P, P; \
+	VSCALEFPD K, P, P; \
+	VSCALEFPD K, Z14, S; \
+	VSUBPD Z14, S, S; \
+	VADDPD S, P, P
+
+// func eluForwardAVX512(d, x *float32, n int, alpha float64, c *float64)
+// d[i] = x[i] where x[i] > 0, else float32(alpha·(e^x[i] − 1)) (NaN for a NaN x[i]),
+// for i < n; n is a multiple of 8. Blocks of 8 with every x > 0 skip the exponential.
+TEXT ·eluForwardAVX512(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD alpha+24(FP), Z16
+	MOVQ c+32(FP), R8
+	LOADEXPCONSTS
+	VXORPD Z15, Z15, Z15
+	VBROADCASTSD 112(R8), Z14
+
+elufloop:
+	CMPQ CX, $8
+	JLT elufdone
+	VMOVUPS (SI), Y6
+	VCVTPS2PD Y6, Z0
+	VCMPPD $0x1E, Z15, Z0, K1
+	KORTESTB K1, K1
+	JCS elufpos
+	EXPM1Z7(Z0, Z3, Z1, Z2, Z4)
+	VMULPD Z16, Z3, Z3
+	VCVTPD2PS Z3, Y3
+	VMOVAPS Y6, K1, Y3
+	VMOVUPS Y3, (DI)
+	JMP elufnext
+
+elufpos:
+	VMOVUPS Y6, (DI)
+
+elufnext:
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP elufloop
+
+elufdone:
+	VZEROUPPER
+	RET
