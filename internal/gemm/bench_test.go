@@ -43,3 +43,36 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPackA measures packing one full mc×kc block of op(A) into 14-row strips,
+// from A as stored (gathering across rows) and transposed (a run of each row per step).
+func BenchmarkPackA(b *testing.B) {
+	const mr, mc, kc, lda = 14, 336, 384, 1536
+	r := rand.New(rand.NewPCG(1, 1))
+	a := randSlice(r, lda*lda)
+	dst := make([]float32, mc*kc)
+	for _, transA := range []bool{false, true} {
+		b.Run(fmt.Sprintf("transA=%v", transA), func(b *testing.B) {
+			for b.Loop() {
+				packA(dst, transA, a, lda, 28, mc, 14, kc, mr)
+			}
+			b.ReportMetric(float64(4*mc*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}
+
+// BenchmarkSgemmTransA measures a weight-gradient shaped product dW = dYᵀ·X
+// (op(A) = Aᵀ with A: [k, m]), as every Linear's backward runs it.
+func BenchmarkSgemmTransA(b *testing.B) {
+	const m, n, k = 384, 1536, 3072
+	r := rand.New(rand.NewPCG(1, 1))
+	a, bb, c := randSlice(r, k*m), randSlice(r, k*n), make([]float32, m*n)
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("%dx%dx%d/threads=%d", m, n, k, threads), func(b *testing.B) {
+			for b.Loop() {
+				sgemm(threads, true, false, m, n, k, 1, a, m, bb, n, 0, c, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

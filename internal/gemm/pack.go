@@ -4,24 +4,23 @@ package gemm
 // ⌈mc/mr⌉ strips of kc×mr values (step p of strip s at dst[s·kc·mr + p·mr:]), padding
 // rows past mc with zeros.
 func packA(dst []float32, transA bool, a []float32, lda, i0, mc, p0, kc, mr int) {
-	for s := 0; s < mc; s += mr {
+	s0 := 0
+	if transA && mr == 14 {
+		s0 = mc / 14 * 14
+		packAT14(dst, a, lda, p0*lda+i0, kc, mc/14)
+	}
+	for s := s0; s < mc; s += mr {
 		rows := min(mr, mc-s)
 		d := dst[s*kc : s*kc+kc*mr]
 		if transA {
 			// op(A)[i, p] = A[p, i]: each step is a contiguous run of A's row p.
-			if rows == 14 && mr == 14 {
-				for p := range kc {
-					*(*[14]float32)(d[p*14:]) = [14]float32(a[(p0+p)*lda+i0+s:])
-				}
-				continue
-			}
 			for p := range kc {
 				src := a[(p0+p)*lda+i0+s:][:rows]
 				dp := d[p*mr : p*mr+mr]
-				copy(dp, src)
-				if rows < mr {
-					clear(dp[rows:])
+				for x, v := range src { // a loop: runs this short do not pay for memmove
+					dp[x] = v
 				}
+				clear(dp[rows:])
 			}
 			continue
 		}
@@ -75,6 +74,39 @@ func packA14(d, a []float32, lda, off, kc int) {
 		dp[11] = r11[p]
 		dp[12] = r12[p]
 		dp[13] = r13[p]
+	}
+}
+
+// packAT14 packs the first strips full 14-row strips of a transposed A (op(A)[i, p] =
+// A[p, i]), step p of strip t being a[off+p·lda+14t:][:14]. It is a transposing copy:
+// it walks A's rows (two steps at a time) front to back, so A is read sequentially,
+// and hands each strip 28 contiguous values per pair of rows. Strip by strip would
+// read 56 bytes from each of kc rows lda apart, slow on large power-of-two lda; and a
+// copy() or array assignment of 14 floats calls runtime.memmove for every step.
+func packAT14(dst, a []float32, lda, off, kc, strips int) {
+	if strips == 0 {
+		return
+	}
+	w := strips * 14
+	p := 0
+	for ; p+2 <= kc; p += 2 {
+		r0, r1 := a[off+p*lda:][:w], a[off+(p+1)*lda:][:w]
+		for t := range strips {
+			s0, s1 := r0[t*14:][:14], r1[t*14:][:14]
+			d := dst[(t*kc+p)*14:][:28]
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6] = s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], s0[6]
+			d[7], d[8], d[9], d[10], d[11], d[12], d[13] = s0[7], s0[8], s0[9], s0[10], s0[11], s0[12], s0[13]
+			d[14], d[15], d[16], d[17], d[18], d[19], d[20] = s1[0], s1[1], s1[2], s1[3], s1[4], s1[5], s1[6]
+			d[21], d[22], d[23], d[24], d[25], d[26], d[27] = s1[7], s1[8], s1[9], s1[10], s1[11], s1[12], s1[13]
+		}
+	}
+	if p < kc {
+		r0 := a[off+p*lda:][:w]
+		for t := range strips {
+			s0, d := r0[t*14:][:14], dst[(t*kc+p)*14:][:14]
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6] = s0[0], s0[1], s0[2], s0[3], s0[4], s0[5], s0[6]
+			d[7], d[8], d[9], d[10], d[11], d[12], d[13] = s0[7], s0[8], s0[9], s0[10], s0[11], s0[12], s0[13]
+		}
 	}
 }
 
