@@ -169,21 +169,28 @@ func (pr *product) packPanel(dst []float32, jc, nc, pc, kc, t0, t1 int) {
 	}
 }
 
-// waitFor waits until done reaches n: it spins briefly (the other workers usually
-// finish their share within microseconds), then yields to other goroutines, then
-// sleeps in short naps, so that a wait that is long — another process holds the
-// core the last worker needs — does not burn the CPU time that worker is waiting for.
+// waitFor waits until done reaches n: it spins briefly, then yields to other
+// goroutines for up to yieldFor (on an idle machine the other workers finish their
+// share well within that), and only then sleeps in short naps, so that a long wait —
+// another process holds the core the last worker needs — does not burn the CPU time
+// that worker is waiting for.
 func waitFor(done *atomic.Int64, n int) {
+	var deadline time.Time
 	for i := 0; done.Load() < int64(n); i++ {
 		switch {
 		case i < 64:
-		case i < 64+256:
+		case i == 64:
+			deadline = time.Now().Add(yieldFor)
+		case i%32 != 0 || time.Now().Before(deadline):
 			runtime.Gosched()
 		default:
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
 }
+
+// yieldFor is how long waitFor yields before it naps.
+const yieldFor = 2 * time.Millisecond
 
 // tasks cuts one packed B panel's share of C into mb row blocks × ns column ranges.
 type tasks struct {
