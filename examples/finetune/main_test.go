@@ -64,7 +64,8 @@ func TestQuick(t *testing.T) {
 	writeSlices(t, filepath.Join(d, "train"), 4, 96, 1, true)
 	writeSlices(t, filepath.Join(d, "test"), 2, 96, 2, true)
 	writeSlices(t, filepath.Join(d, "unlabeled"), 2, 96, 3, false)
-	c := config{data: d, out: filepath.Join(root, "out"), labeled: 2, norm: data.NormDiv, pretrainSched: "warmupcosine"}
+	c := config{data: d, out: filepath.Join(root, "out"), labeled: 2, norm: data.NormDiv, pretrainSched: "warmupcosine",
+		factor: 4, noise: 0.2, firstSeed: 1}
 	c.quickSettings()
 	var out strings.Builder
 	if err := run(context.Background(), c, &out); err != nil {
