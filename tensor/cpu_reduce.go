@@ -82,8 +82,21 @@ func sumAll(s []float32) float64 {
 	return t
 }
 
-// sum64 returns the float64 sum of s with four accumulators.
+// sum64 returns the float64 sum of s: eight float64 lanes in AVX-512 when the CPU has
+// it (the BatchNorm statistics kernel; its sum of squares comes free, the loop is
+// bound by memory), then sum64Go for the tail.
 func sum64(s []float32) float64 {
+	if useAVX512Math && len(s) >= 64 {
+		n := len(s) &^ 7
+		var lanes [16]float64
+		bnSumsAVX512(&s[0], n, 0, &lanes)
+		return laneSum(&lanes, 0) + sum64Go(s[n:])
+	}
+	return sum64Go(s)
+}
+
+// sum64Go is sum64 in plain Go with four accumulators.
+func sum64Go(s []float32) float64 {
 	var a0, a1, a2, a3 float64
 	i := 0
 	for ; i+4 <= len(s); i += 4 {
