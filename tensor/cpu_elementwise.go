@@ -115,8 +115,12 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 			t := tmp[:len(dd)]
 			expSlice(t, ss, -1, 0, 0) // e⁻ˣ
 			for i, e := range t {
-				v := float64(ss[i])
-				dd[i] = float32(v / (1 + expUnder(e, -v)))
+				if e > math.MaxFloat32 || e < 0x1p-126 { // e⁻ˣ out of float32's normal range
+					v := float64(ss[i])
+					dd[i] = float32(v / (1 + expF(-v)))
+					continue
+				}
+				dd[i] = ss[i] / (1 + e)
 			}
 		}
 	case Sign:
