@@ -19,7 +19,7 @@
 // the PyTorch reference. Fine-tuning is the same for both arms and both
 // recipes: AdamW 1e-4, batch 6, 200 steps, 2 labelled slices, head re-initialised.
 //
-//	go run ./examples/finetune                 # the recipe, 5 seeds (≈ 40 minutes on 2 cores)
+//	go run ./examples/finetune                 # the recipe, 5 seeds (13 minutes on 2 cores)
 //	go run ./examples/finetune -reference      # BiaPy's template recipe
 //	go run ./examples/finetune -quick          # tiny smoke run (≈ 1 minute)
 package main
