@@ -207,16 +207,27 @@ func runPretrain(ctx context.Context, j job, stdout, stderr io.Writer) int {
 	start := time.Now()
 	rep, err := pretrain.Run(ctx, opts)
 	elapsed := time.Since(start)
+	if st := runStatus(ctx, err, elapsed, stderr,
+		fmt.Sprintf("the last checkpoint is in %s; continue with the same command and -resume", layout.Checkpoints)); st != exitOK {
+		return st
+	}
+	printSummary(stdout, rep, layout, elapsed)
+	return exitOK
+}
+
+// runStatus returns the exit status of a workflow run that ended with err after
+// elapsed, printing the error; after an interruption it also prints hint (where the
+// outputs are and how to go on).
+func runStatus(ctx context.Context, err error, elapsed time.Duration, stderr io.Writer, hint string) int {
 	switch {
 	case err != nil && ctx.Err() != nil:
 		fmt.Fprintf(stderr, "pretrain: interrupted after %s: %v\n", elapsed.Round(time.Second), err)
-		fmt.Fprintf(stderr, "pretrain: the last checkpoint is in %s; continue with the same command and -resume\n", layout.Checkpoints)
+		fmt.Fprintf(stderr, "pretrain: %s\n", hint)
 		return exitInterrupted
 	case err != nil:
 		fmt.Fprintf(stderr, "pretrain: %v\n", err)
 		return exitRunError
 	}
-	printSummary(stdout, rep, layout, elapsed)
 	return exitOK
 }
 

@@ -34,14 +34,9 @@ func runSegment(ctx context.Context, j job, stdout, stderr io.Writer) int {
 	start := time.Now()
 	rep, err := segment.Run(ctx, opts)
 	elapsed := time.Since(start)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "pretrain: interrupted after %s: %v\n", elapsed.Round(time.Second), err)
-		fmt.Fprintf(stderr, "pretrain: partial outputs are in %s; a SEMANTIC_SEG run cannot be resumed: run the same command again (without -resume) to start over\n", layout.JobDir)
-		return exitInterrupted
-	case err != nil:
-		fmt.Fprintf(stderr, "pretrain: %v\n", err)
-		return exitRunError
+	if st := runStatus(ctx, err, elapsed, stderr, fmt.Sprintf("partial outputs are in %s; a SEMANTIC_SEG run cannot be resumed: "+
+		"run the same command again (without -resume) to start over", layout.JobDir)); st != exitOK {
+		return st
 	}
 	printSegmentSummary(stdout, rep, layout, elapsed)
 	return exitOK

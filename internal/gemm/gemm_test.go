@@ -51,11 +51,9 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// check runs one case through sgemm with the given kernel and thread count and
-// compares against a float64 reference; it also checks C's padding is untouched.
-func check(t *testing.T, kern *kernel, threads int, tc gemmCase) {
-	t.Helper()
-	r := rand.New(rand.NewPCG(uint64(tc.m*1000003+tc.n*1009+tc.k), 7))
+// operands returns random op(A), op(B) and C for tc, stored with tc.pad extra columns,
+// and their leading dimensions.
+func (tc gemmCase) operands(r *rand.Rand) (a, b, c []float32, lda, ldb, ldc int) {
 	ar, ac := tc.m, tc.k
 	if tc.transA {
 		ar, ac = ac, ar
@@ -64,10 +62,19 @@ func check(t *testing.T, kern *kernel, threads int, tc gemmCase) {
 	if tc.transB {
 		br, bc = bc, br
 	}
-	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
-	a := randSlice(r, max(0, ar*lda))
-	b := randSlice(r, max(0, br*ldb))
-	c := randSlice(r, max(0, tc.m*ldc))
+	lda, ldb, ldc = ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	a = randSlice(r, max(0, ar*lda))
+	b = randSlice(r, max(0, br*ldb))
+	c = randSlice(r, max(0, tc.m*ldc))
+	return a, b, c, lda, ldb, ldc
+}
+
+// check runs one case through sgemm with the given kernel and thread count and
+// compares against a float64 reference; it also checks C's padding is untouched.
+func check(t *testing.T, kern *kernel, threads int, tc gemmCase) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(uint64(tc.m*1000003+tc.n*1009+tc.k), 7))
+	a, b, c, lda, ldb, ldc := tc.operands(r)
 	if tc.beta == 0 {
 		for i := range c {
 			c[i] = float32(math.NaN())

@@ -70,18 +70,7 @@ func TestSgemmPackersLarge(t *testing.T) {
 func checkPackers(t *testing.T, kern *kernel, threads int, tc gemmCase, mode string) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(tc.m*7919+tc.n*31+tc.k), 3))
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = ac, ar
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = bc, br
-	}
-	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
-	a := randSlice(r, max(0, ar*lda))
-	b := randSlice(r, max(0, br*ldb))
-	c := randSlice(r, max(0, tc.m*ldc))
+	a, b, c, lda, ldb, ldc := tc.operands(r)
 	want := append([]float32(nil), c...)
 	var pa PanelA = SliceA{tc.transA, a, lda}
 	var pb PanelB = SliceB{tc.transB, b, ldb}
