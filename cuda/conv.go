@@ -10,33 +10,6 @@ import (
 	"github.com/selfsup/selfsup/tensor"
 )
 
-// winGeom is a [tensor.ConvGeom] padded to three spatial axes (D, H, W) by leading
-// size-1 axes (in 1, kernel 1, stride 1, pad 0, dilation 1, out 1), the layout the
-// window kernels of conv.cu and pool.cu take.
-type winGeom struct {
-	in, k, s, p, d, out [3]int
-}
-
-func toWinGeom(g tensor.ConvGeom) winGeom {
-	q := winGeom{in: [3]int{1, 1, 1}, k: [3]int{1, 1, 1}, s: [3]int{1, 1, 1}, d: [3]int{1, 1, 1}, out: [3]int{1, 1, 1}}
-	off := 3 - len(g.In)
-	for i := range g.In {
-		q.in[off+i], q.k[off+i], q.s[off+i] = g.In[i], g.Kernel[i], g.Stride[i]
-		q.p[off+i], q.d[off+i], q.out[off+i] = g.Pad[i], g.Dilation[i], g.Out[i]
-	}
-	return q
-}
-
-// args returns the 18 geometry arguments of a window kernel (GEOM_PARAMS) in order:
-// in, kernel, stride, pad, dilation, out, each (D, H, W).
-func (q *winGeom) args() []any {
-	out := make([]any, 0, 18)
-	for _, v := range [][3]int{q.in, q.k, q.s, q.p, q.d, q.out} {
-		out = append(out, v[0], v[1], v[2])
-	}
-	return out
-}
-
 // winGrid is the grid of a grid-stride window kernel over total elements.
 func winGrid(total int) [3]int { return [3]int{blocks(total, threadsPerBlock)} }
 

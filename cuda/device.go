@@ -62,6 +62,10 @@ type Device struct {
 	cached int64                    // bytes held in cache
 	peak   int64                    // high-water mark of inUse
 
+	// igemmTabs caches the row tables of the implicit-GEMM convolutions by geometry
+	// (see igemmTable); they live until Close. Guarded by mu.
+	igemmTabs map[igemmTabKey]tensor.Buffer
+
 	// tf32 selects TF32 tensor-core GEMMs (opt-in; see the matmul wrappers).
 	tf32 atomic.Bool
 
@@ -104,6 +108,8 @@ func New(ordinal int) (*Device, error) {
 		modules:  map[string]cu.Module{},
 		funcs:    map[funcKey]cu.Function{},
 		cache:    map[int64][]cu.DevicePtr{},
+
+		igemmTabs: map[igemmTabKey]tensor.Buffer{},
 	}
 	d.tf32.Store(os.Getenv("SELFSUP_TF32") == "1")
 	if os.Getenv("SELFSUP_CUDA_PROFILE") == "1" {

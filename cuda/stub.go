@@ -65,3 +65,18 @@ func (d *Device) ResetProfile() { panic(errNoCUDA) }
 
 // Profile is unreachable in this build.
 func (d *Device) Profile() []ProfileEntry { panic(errNoCUDA) }
+
+// ConvForward is unreachable in this build (see [tensor.ImplicitConver]).
+func (d *Device) ConvForward(y, x, w *tensor.Tensor, g tensor.ConvGeom, groups int) {
+	panic(errNoCUDA)
+}
+
+// ConvInputGrad is unreachable in this build (see [tensor.ImplicitConver]).
+func (d *Device) ConvInputGrad(dx, dy, w *tensor.Tensor, g tensor.ConvGeom, groups int) {
+	panic(errNoCUDA)
+}
+
+// ConvFilterGrad is unreachable in this build (see [tensor.ImplicitConver]).
+func (d *Device) ConvFilterGrad(dw, x, dy *tensor.Tensor, g tensor.ConvGeom, groups int, beta float32) {
+	panic(errNoCUDA)
+}

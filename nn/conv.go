@@ -55,11 +55,18 @@ var directFilter = func(dev tensor.Device, cpg, rows int) bool {
 var useImplicit = true
 
 // implicitConv returns dev's implicit-GEMM convolution ([tensor.ImplicitConver]: no
-// column buffer, the GEMM gathers the columns from the image) when it has one and
-// convolutions on dev do not use the accelerator strategy (see batchedConv).
+// column buffer, the GEMM gathers the columns from the image) when it has one: always
+// on the CPU; on accelerators (see batchedConv) only with TF32 switched on (a TF32()
+// bool method returning true), where it runs on tensor cores — in exact fp32 the
+// im2col path's tuned GEMMs are kept.
 func implicitConv(dev tensor.Device) (tensor.ImplicitConver, bool) {
-	if !useImplicit || batchedConv(dev) {
+	if !useImplicit {
 		return nil, false
+	}
+	if batchedConv(dev) {
+		if t, ok := dev.(interface{ TF32() bool }); !ok || !t.TF32() {
+			return nil, false
+		}
 	}
 	ic, ok := dev.(tensor.ImplicitConver)
 	return ic, ok
@@ -79,7 +86,7 @@ var (
 // cross-correlation): x: [N, Cin, *in] with 1–3 spatial axes (rank 3, 4 or 5),
 // w: [Cout, Cin/groups, *k], b: [Cout] or nil → [N, Cout, *out] with
 // out = ⌊(in + 2·pad − dilation·(k−1) − 1)/stride⌋ + 1 (out = in when o.Same).
-// It is computed as an implicit GEMM on devices that have one (the CPU), else as
+// It is computed as an implicit GEMM on devices that have one (the CPU; a GPU with TF32), else as
 // im2col followed by one batched GEMM per group.
 func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 	xs, ws := x.Shape(), slices.Clone(w.Shape())

@@ -56,6 +56,7 @@ func main() {
 	budget := flag.Duration("budget", 4*time.Minute, "skip the remaining runs once this much time has passed")
 	only := flag.String("models", "", "comma-separated name prefixes to run (default all)")
 	noTF32 := flag.Bool("notf32", false, "time exact fp32 only")
+	onlyTF32 := flag.Bool("tf32only", false, "time TF32 only")
 	flag.BoolVar(&profile, "profile", false, "time every kernel and memory operation of the timed steps (synchronously, so steps get slower) and print the top 20 per model (as SELFSUP_CUDA_PROFILE=1)")
 	flag.Parse()
 
@@ -87,6 +88,9 @@ func main() {
 		if *noTF32 {
 			precisions = precisions[:1]
 			r.tf32 = "-"
+		} else if *onlyTF32 {
+			precisions = precisions[1:]
+			r.fp32 = "-"
 		}
 		for _, tf32 := range precisions {
 			if time.Since(start) > *budget {
@@ -179,10 +183,12 @@ func run(d *cuda.Device, c benchCase, steps int) (ms float64, peak int64, err er
 		moments[i] = [2]*tensor.Tensor{tensor.Zeros(d, p.Shape()...), tensor.Zeros(d, p.Shape()...)}
 	}
 	tp := nn.NewTape()
+	var last *nn.Var // the loss of the latest step
 	step := func(k int) {
 		tp.Reset()
 		freeGrads(d, params)
-		tp.Backward(loss(tp))
+		last = loss(tp)
+		tp.Backward(last)
 		for i, p := range params {
 			if p.Grad == nil {
 				continue
@@ -191,9 +197,9 @@ func run(d *cuda.Device, c benchCase, steps int) (ms float64, peak int64, err er
 				LR: 1e-4, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Step: k})
 		}
 	}
-	for k := 1; k <= 2; k++ {
-		step(k)
-	}
+	step(1)
+	first := last.Value.Values()[0]
+	step(2)
 	d.Synchronize()
 	d.ResetProfile()
 	inUse := d.MemStats().InUse
@@ -203,6 +209,9 @@ func run(d *cuda.Device, c benchCase, steps int) (ms float64, peak int64, err er
 	}
 	d.Synchronize()
 	ms = float64(time.Since(t0).Microseconds()) / 1000 / float64(steps)
+	// The losses let fp32 and TF32 runs be compared (same seed, same data): a wrong
+	// kernel shows as a different first loss or one that does not fall.
+	fmt.Printf("%s (tf32=%v): loss at step 1 %.6g, at step %d %.6g\n", c.name, d.TF32(), first, 2+steps, last.Value.Values()[0])
 	if d.Profiling() {
 		fmt.Printf("%s (tf32=%v): profile of %d timed steps (%.2f ms/step with profiling), top %d:\n",
 			c.name, d.TF32(), steps, ms, profileTop)

@@ -1,0 +1,419 @@
+// igemm.cu: implicit-GEMM convolution for Device.ConvForward, ConvInputGrad and
+// ConvFilterGrad: the GEMM gathers the im2col columns straight from the image into
+// shared memory (no column buffer in global memory).
+//
+// Geometry: every convolution is 3-D (D, H, W); 1-D and 2-D ones have leading size-1
+// axes. Per group gi of G, with cpg = Cout/G output and cinG = Cin/G input channels,
+// R = cinG·KD·KH·KW column rows and P = Do·Ho·Wo output positions per sample:
+//
+//   forward:      y[s, gi·cpg + m, p] = Σ_r w[gi·cpg + m, r] · cols(x_s)[r, p]
+//   filter grad:  part[z, m, r]       = Σ_{p in chunk z} dy[s, gi·cpg + m, p] · cols(x_s)[r, p]
+//
+// with cols(x_s)[r, p] = x[s, gi·cinG + c, od·sd − pd + kd·dd, oh·sh − ph + kh·dh,
+// ow·sw − pw + kw·dw] (zero outside the image) for r = (c, kd, kh, kw) and
+// p = (od, oh, ow). The input gradient is the forward kernel run on dy with the
+// spatially flipped weight (conv_flip_weights). The row table tab (built once per
+// geometry by the Go side, int4 per row, padded to a multiple of 256 rows) holds, for
+// row r: the element offset c·D·H·W + kd·dd·H·W + kh·dh·W + kw·dw and the tap offsets
+// kd·dd, kh·dh, kw·dw; padding rows have a tap offset of 2³⁰ so that they read zero.
+//
+// The GEMM: BM×128 block tiles (BM = 16, 32, 64 or 128 by cpg) of 8 warps, BK = 16,
+// cp.async (4-byte, zero-filling) double buffering. The TF32 variants (igemm_tf32_*)
+// use mma.sync m16n8k8 with fp32 accumulation; the exact variants (igemm_f32_*) do
+// fp32 FMAs over the same tiles (each element summed in r or p order).
+//
+// Grid: forward x = ceil(S·P/128) column tiles (columns run over samples and
+// positions), y = ceil(cpg/BM), z = G. Filter grad x = ceil(R/128), y = ceil(cpg/BM),
+// z = G·S·chunks (chunk c of sample s covers positions [c·L, min(P, (c+1)·L))).
+
+#define BK 16
+#define BN 128
+#define THREADS 256
+#define PAD_TAP (1 << 30)
+
+__device__ __forceinline__ unsigned toTF32(float x) {
+    unsigned r;
+    asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(x));
+    return r;
+}
+
+// cpAsync4 copies 4 bytes from global src to shared dst when ok, else writes a zero
+// (src-size 0 reads nothing; src must still be a valid address).
+__device__ __forceinline__ void cpAsync4(float *dst, const float *src, bool ok) {
+    unsigned s = (unsigned)__cvta_generic_to_shared(dst);
+    int bytes = ok ? 4 : 0;
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(s), "l"(src), "r"(bytes)
+                 : "memory");
+}
+
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+
+template <int N>
+__device__ __forceinline__ void cpAsyncWait() {
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+__device__ __forceinline__ void mmaTF32(float *d, const unsigned *a, const unsigned *b) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// Tile shape: warps WM×WN, each MI×NI mma tiles (16·MI rows, 8·NI columns).
+template <int BM, int WM, int WN, int MI, int NI>
+struct Tile {
+    static_assert(WM * WN * 32 == THREADS && WM * MI * 16 == BM && WN * NI * 8 == BN, "tile");
+    static constexpr int LDA = BK + 4;  // A: [BM][BK+4]
+};
+
+// mathStage multiplies one BK slice held in shared memory into acc. A is [BM][LDA]
+// (row m, k contiguous). B is [BK][BN+8] (k-major, forward) or [BN][BK+4] (n-major,
+// filter grad: BT). TF32 selects tensor cores, else exact fp32 FMAs in k order.
+template <int MI, int NI, bool BT, bool TF32>
+__device__ __forceinline__ void mathStage(float (*acc)[NI][4], const float *as, const float *bs,
+                                          int rowBase, int colBase, int g, int t) {
+    constexpr int LDA = BK + 4;
+    constexpr int LDB = BT ? BK + 4 : BN + 8;
+    if (TF32) {
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 8) {
+            unsigned af[MI][4], bf[NI][2];
+#pragma unroll
+            for (int mi = 0; mi < MI; mi++) {
+                const int r = rowBase + mi * 16 + g;
+                const int k = kk + t;
+                af[mi][0] = toTF32(as[r * LDA + k]);
+                af[mi][1] = toTF32(as[(r + 8) * LDA + k]);
+                af[mi][2] = toTF32(as[r * LDA + k + 4]);
+                af[mi][3] = toTF32(as[(r + 8) * LDA + k + 4]);
+            }
+#pragma unroll
+            for (int ni = 0; ni < NI; ni++) {
+                const int n = colBase + ni * 8 + g;
+                const int k = kk + t;
+                if (BT) {
+                    bf[ni][0] = toTF32(bs[n * LDB + k]);
+                    bf[ni][1] = toTF32(bs[n * LDB + k + 4]);
+                } else {
+                    bf[ni][0] = toTF32(bs[k * LDB + n]);
+                    bf[ni][1] = toTF32(bs[(k + 4) * LDB + n]);
+                }
+            }
+#pragma unroll
+            for (int mi = 0; mi < MI; mi++)
+#pragma unroll
+                for (int ni = 0; ni < NI; ni++) mmaTF32(acc[mi][ni], af[mi], bf[ni]);
+        }
+    } else {
+        // Element (mi, ni, q) is row rowBase + mi·16 + g + (q>>1)·8, column
+        // colBase + ni·8 + 2t + (q&1): the mma accumulator layout.
+#pragma unroll
+        for (int k = 0; k < BK; k++) {
+            float a[MI][2], b[NI][2];
+#pragma unroll
+            for (int mi = 0; mi < MI; mi++) {
+                const int r = rowBase + mi * 16 + g;
+                a[mi][0] = as[r * LDA + k];
+                a[mi][1] = as[(r + 8) * LDA + k];
+            }
+#pragma unroll
+            for (int ni = 0; ni < NI; ni++) {
+                const int n = colBase + ni * 8 + 2 * t;
+                b[ni][0] = BT ? bs[n * LDB + k] : bs[k * LDB + n];
+                b[ni][1] = BT ? bs[(n + 1) * LDB + k] : bs[k * LDB + n + 1];
+            }
+#pragma unroll
+            for (int mi = 0; mi < MI; mi++)
+#pragma unroll
+                for (int ni = 0; ni < NI; ni++)
+#pragma unroll
+                    for (int q = 0; q < 4; q++)
+                        acc[mi][ni][q] = fmaf(a[mi][q >> 1], b[ni][q & 1], acc[mi][ni][q]);
+        }
+    }
+}
+
+#define FWD_PARAMS                                                                          \
+    float *__restrict__ y, const float *__restrict__ x, const float *__restrict__ w,      \
+        const int4 *__restrict__ tab, int M, int Ncols, int R, int P, int coutTotal,       \
+        int cinTotal, int cinG, int Do, int Ho, int Wo, int D, int H, int W, int sd, int sh, \
+        int sw, int pd, int ph, int pw
+#define FWD_ARGS y, x, w, tab, M, Ncols, R, P, coutTotal, cinTotal, cinG, Do, Ho, Wo, D, H, W, sd, sh, sw, pd, ph, pw
+
+// igemmForward: y[s, gi·cpg + m, p] = Σ_r w[gi·cpg + m, r]·cols(x_s)[r, p], M = cpg,
+// Ncols = S·P columns (s, p).
+template <int BM, int WM, int WN, int MI, int NI, bool TF32>
+__device__ __forceinline__ void igemmForward(FWD_PARAMS) {
+    constexpr int LDA = BK + 4, LDB = BN + 8;
+    constexpr int ASZ = BM * LDA, BSZ = BK * LDB;
+    constexpr int LA = (BM * BK + THREADS - 1) / THREADS;  // A elements per thread per stage
+    Tile<BM, WM, WN, MI, NI> tile;
+    (void)tile;
+    __shared__ __align__(16) float smem[2 * (ASZ + BSZ)];
+
+    const int tid = threadIdx.x;
+    const int lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, t = lane & 3;
+    const int wm = warp / WN, wn = warp % WN;
+    const int gi = blockIdx.z;
+    const int m0 = blockIdx.y * BM;
+    const int n0 = blockIdx.x * BN;
+    const long long inSize = (long long)D * H * W;
+    const int nk = (R + BK - 1) / BK;
+
+    // This thread gathers column j of B, rows (tid / BN) + 2·i.
+    const int j = tid % BN, krow = tid / BN;
+    const int col = n0 + j;
+    const bool colOK = col < Ncols;
+    int iz0 = 0, iy0 = 0, ix0 = 0;
+    const float *xb = x;
+    if (colOK) {
+        const int s = col / P, p = col - s * P;
+        const int od = p / (Ho * Wo), rem = p - od * (Ho * Wo);
+        const int oh = rem / Wo, ow = rem - oh * Wo;
+        iz0 = od * sd - pd;
+        iy0 = oh * sh - ph;
+        ix0 = ow * sw - pw;
+        xb = x + ((long long)s * cinTotal + (long long)gi * cinG) * inSize +
+             ((long long)iz0 * H + iy0) * W + ix0;
+    }
+    const float *wg = w + (long long)gi * M * R;
+
+    float acc[MI][NI][4];
+#pragma unroll
+    for (int i = 0; i < MI; i++)
+#pragma unroll
+        for (int jj = 0; jj < NI; jj++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) acc[i][jj][q] = 0.f;
+
+    auto load = [&](int kt, int st) {
+        const int k0 = kt * BK;
+        float *as = smem + st * (ASZ + BSZ);
+        float *bs = as + ASZ;
+#pragma unroll
+        for (int r = 0; r < LA; r++) {
+            const int idx = tid + r * THREADS;
+            if ((BM * BK) % THREADS != 0 && idx >= BM * BK) break;
+            const int m = idx / BK, k = idx % BK;
+            const bool ok = m0 + m < M && k0 + k < R;
+            cpAsync4(as + m * LDA + k, ok ? wg + (long long)(m0 + m) * R + k0 + k : w, ok);
+        }
+#pragma unroll
+        for (int i = 0; i < BK * BN / THREADS; i++) {
+            const int k = krow + i * (THREADS / BN);
+            const int4 e = __ldg(tab + k0 + k);  // padding rows have PAD_TAP offsets
+            const bool ok = colOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
+                            (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
+            cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
+        }
+    };
+
+    load(0, 0);
+    cpAsyncCommit();
+    for (int kt = 0; kt < nk; kt++) {
+        if (kt + 1 < nk) {
+            load(kt + 1, (kt + 1) & 1);  // that stage was last read in iteration kt-1
+            cpAsyncCommit();
+            cpAsyncWait<1>();
+        } else {
+            cpAsyncWait<0>();
+        }
+        __syncthreads();
+        const float *as = smem + (kt & 1) * (ASZ + BSZ);
+        mathStage<MI, NI, false, TF32>(acc, as, as + ASZ, wm * (MI * 16), wn * (NI * 8), g, t);
+        __syncthreads();
+    }
+
+#pragma unroll
+    for (int ni = 0; ni < NI; ni++) {
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int gn = n0 + wn * (NI * 8) + ni * 8 + 2 * t + h;
+            if (gn >= Ncols) continue;
+            const int s = gn / P, p = gn - s * P;
+            float *yb = y + ((long long)s * coutTotal + (long long)gi * M) * P + p;
+#pragma unroll
+            for (int mi = 0; mi < MI; mi++)
+#pragma unroll
+                for (int v = 0; v < 2; v++) {
+                    const int gm = m0 + wm * (MI * 16) + mi * 16 + g + v * 8;
+                    if (gm < M) yb[(long long)gm * P] = acc[mi][ni][v * 2 + h];
+                }
+        }
+    }
+}
+
+#define WGRAD_PARAMS                                                                          \
+    float *__restrict__ part, const float *__restrict__ x, const float *__restrict__ dy,     \
+        const int4 *__restrict__ tab, int M, int R, int P, int coutTotal, int cinTotal,      \
+        int cinG, int Do, int Ho, int Wo, int D, int H, int W, int sd, int sh, int sw, int pd, \
+        int ph, int pw, int S, int chunks, int L
+#define WGRAD_ARGS \
+    part, x, dy, tab, M, R, P, coutTotal, cinTotal, cinG, Do, Ho, Wo, D, H, W, sd, sh, sw, pd, ph, pw, S, chunks, L
+
+// igemmFilterGrad: part[z, m, r] = Σ_{p in chunk} dy[s, gi·cpg + m, p]·cols(x_s)[r, p]
+// for z = (gi·S + s)·chunks + c; M = cpg, columns r < R.
+template <int BM, int WM, int WN, int MI, int NI, bool TF32>
+__device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
+    constexpr int LDA = BK + 4, LDB = BK + 4;
+    constexpr int ASZ = BM * LDA, BSZ = BN * LDB;
+    constexpr int LA = (BM * BK + THREADS - 1) / THREADS;
+    Tile<BM, WM, WN, MI, NI> tile;
+    (void)tile;
+    __shared__ __align__(16) float smem[2 * (ASZ + BSZ)];
+
+    const int tid = threadIdx.x;
+    const int lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, t = lane & 3;
+    const int wm = warp / WN, wn = warp % WN;
+    const int z = blockIdx.z;
+    const int c = z % chunks, s = (z / chunks) % S, gi = z / (chunks * S);
+    const int m0 = blockIdx.y * BM;
+    const int n0 = blockIdx.x * BN;
+    const long long inSize = (long long)D * H * W;
+    const int pBeg = c * L, pEnd = min(P, pBeg + L);
+    const int nk = pEnd > pBeg ? (pEnd - pBeg + BK - 1) / BK : 0;
+
+    const float *dyb = dy + ((long long)s * coutTotal + (long long)gi * M) * P;
+    const float *xs = x + ((long long)s * cinTotal + (long long)gi * cinG) * inSize;
+
+    // B gather: this thread covers position k = tid % BK of each stage and table rows
+    // n = tid / BK + i·(THREADS/BK).
+    const int kb = tid % BK, nrow = tid / BK;
+
+    float acc[MI][NI][4];
+#pragma unroll
+    for (int i = 0; i < MI; i++)
+#pragma unroll
+        for (int jj = 0; jj < NI; jj++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) acc[i][jj][q] = 0.f;
+
+    auto load = [&](int kt, int st) {
+        const int p0 = pBeg + kt * BK;
+        float *as = smem + st * (ASZ + BSZ);
+        float *bs = as + ASZ;
+#pragma unroll
+        for (int r = 0; r < LA; r++) {
+            const int idx = tid + r * THREADS;
+            if ((BM * BK) % THREADS != 0 && idx >= BM * BK) break;
+            const int m = idx / BK, k = idx % BK;
+            const bool ok = m0 + m < M && p0 + k < pEnd;
+            cpAsync4(as + m * LDA + k, ok ? dyb + (long long)(m0 + m) * P + p0 + k : dy, ok);
+        }
+        const int p = p0 + kb;
+        const bool pOK = p < pEnd;
+        int iz0 = 0, iy0 = 0, ix0 = 0;
+        const float *xb = xs;
+        if (pOK) {
+            const int od = p / (Ho * Wo), rem = p - od * (Ho * Wo);
+            const int oh = rem / Wo, ow = rem - oh * Wo;
+            iz0 = od * sd - pd;
+            iy0 = oh * sh - ph;
+            ix0 = ow * sw - pw;
+            xb = xs + ((long long)iz0 * H + iy0) * W + ix0;
+        }
+#pragma unroll
+        for (int i = 0; i < BK * BN / THREADS; i++) {
+            const int n = nrow + i * (THREADS / BK);
+            const int4 e = __ldg(tab + n0 + n);  // padding rows have PAD_TAP offsets
+            const bool ok = pOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
+                            (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
+            cpAsync4(bs + n * LDB + kb, ok ? xb + e.x : x, ok);
+        }
+    };
+
+    if (nk > 0) {
+        load(0, 0);
+        cpAsyncCommit();
+    }
+    for (int kt = 0; kt < nk; kt++) {
+        if (kt + 1 < nk) {
+            load(kt + 1, (kt + 1) & 1);
+            cpAsyncCommit();
+            cpAsyncWait<1>();
+        } else {
+            cpAsyncWait<0>();
+        }
+        __syncthreads();
+        const float *as = smem + (kt & 1) * (ASZ + BSZ);
+        mathStage<MI, NI, true, TF32>(acc, as, as + ASZ, wm * (MI * 16), wn * (NI * 8), g, t);
+        __syncthreads();
+    }
+
+    float *pz = part + (long long)z * M * R;
+#pragma unroll
+    for (int mi = 0; mi < MI; mi++)
+#pragma unroll
+        for (int ni = 0; ni < NI; ni++)
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                const int gm = m0 + wm * (MI * 16) + mi * 16 + g + (q >> 1) * 8;
+                const int gn = n0 + wn * (NI * 8) + ni * 8 + 2 * t + (q & 1);
+                if (gm < M && gn < R) pz[(long long)gm * R + gn] = acc[mi][ni][q];
+            }
+}
+
+// Instantiations: BM 128 (2×4 warps of 4×4 mma tiles), 64 (2×4 of 2×4), 32 (2×4 of
+// 1×4), 16 (1×8 of 1×2); BN = 128 throughout.
+#define IGEMM_KERNELS(SUFFIX, TF)                                                             \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_128(FWD_PARAMS) {   \
+        igemmForward<128, 2, 4, 4, 4, TF>(FWD_ARGS);                                          \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_64(FWD_PARAMS) {    \
+        igemmForward<64, 2, 4, 2, 4, TF>(FWD_ARGS);                                           \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
+        igemmForward<32, 2, 4, 1, 4, TF>(FWD_ARGS);                                           \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
+        igemmForward<16, 1, 8, 1, 2, TF>(FWD_ARGS);                                           \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_128(WGRAD_PARAMS) { \
+        igemmFilterGrad<128, 2, 4, 4, 4, TF>(WGRAD_ARGS);                                     \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_64(WGRAD_PARAMS) { \
+        igemmFilterGrad<64, 2, 4, 2, 4, TF>(WGRAD_ARGS);                                      \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
+        igemmFilterGrad<32, 2, 4, 1, 4, TF>(WGRAD_ARGS);                                      \
+    }                                                                                          \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
+        igemmFilterGrad<16, 1, 8, 1, 2, TF>(WGRAD_ARGS);                                      \
+    }
+
+IGEMM_KERNELS(tf32, true)
+IGEMM_KERNELS(f32, false)
+
+// igemm_wgrad_reduce: dw[gi·MR + e] = beta·dw[gi·MR + e] + Σ_c part[(gi·chunks + c)·MR + e]
+// for e < MR = cpg·R and every group gi < G (beta = 0 ignores dw's contents); the sum
+// runs in chunk order. Grid-stride over G·MR elements.
+extern "C" __global__ void igemm_wgrad_reduce(float *__restrict__ dw, const float *__restrict__ part,
+                                              long long MR, int G, int chunks, float beta) {
+    const long long total = MR * G;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+         i += (long long)gridDim.x * blockDim.x) {
+        const long long gi = i / MR, e = i - gi * MR;
+        const float *p = part + gi * chunks * MR + e;
+        float acc = 0.f;
+        for (int c = 0; c < chunks; c++) acc += p[(long long)c * MR];
+        dw[i] = beta != 0.f ? beta * dw[i] + acc : acc;
+    }
+}
+
+// conv_flip_weights: wf[gi·cinG + ci, co, KS−1−k] = w[gi·cpg + co, ci, k] for w:
+// [G·cpg, cinG, KS] (the weight of the input-gradient convolution). Grid-stride.
+extern "C" __global__ void conv_flip_weights(float *__restrict__ wf, const float *__restrict__ w,
+                                             long long total, int cpg, int cinG, int KS) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+         i += (long long)gridDim.x * blockDim.x) {
+        const long long co = i / ((long long)cinG * KS);
+        const int rem = (int)(i - co * cinG * KS);
+        const int ci = rem / KS, k = rem - ci * KS;
+        const long long gi = co / cpg, cl = co - gi * cpg;
+        wf[((gi * cinG + ci) * cpg + cl) * KS + (KS - 1 - k)] = w[i];
+    }
+}
