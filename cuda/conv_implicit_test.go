@@ -25,6 +25,7 @@ func TestImplicitConv(t *testing.T) {
 		{2, 8, 20, 1, []int{12, 12, 12}, []int{3, 3, 3}, nil, []int{1, 1, 1}, nil},
 		{3, 12, 24, 3, []int{17, 15}, []int{3, 3}, nil, []int{2, 2}, []int{2, 2}},
 		{16, 1, 16, 1, []int{64, 64}, []int{3, 3}, nil, []int{1, 1}, nil},
+		{2, 64, 64, 1, []int{6, 6, 6}, []int{3, 3, 3}, nil, []int{1, 1, 1}, nil}, // forward split over k
 	}, igemmCases...)
 	rng := rand.New(rand.NewPCG(3, 4))
 	cpu := tensor.CPU{}
@@ -43,6 +44,15 @@ func TestImplicitConv(t *testing.T) {
 				got := tensor.New(d, want.Shape()...)
 				d.ConvForward(got, xg, wg, g, c.groups)
 				compareConv(t, "ConvForward", got.Values(), want.Data(), tf32)
+
+				b := randTensor(rng, c.cout)
+				wd, bd := want.Data(), b.Data()
+				per := g.OutSize()
+				for i := range wd {
+					wd[i] += bd[(i/per)%c.cout]
+				}
+				d.ConvForwardBias(got, xg, wg, b.To(d), g, c.groups)
+				compareConv(t, "ConvForwardBias", got.Values(), wd, tf32)
 
 				if tensor.ConvInputGradOK(g) {
 					want := tensor.New(cpu, x.Shape()...)

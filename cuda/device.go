@@ -65,6 +65,9 @@ type Device struct {
 	// igemmTabs caches the row tables of the implicit-GEMM convolutions by geometry
 	// (see igemmTable); they live until Close. Guarded by mu.
 	igemmTabs map[igemmTabKey]tensor.Buffer
+	// igemmCoord turns off the tap masks of the implicit-GEMM forward
+	// (SELFSUP_IGEMM_COORD=1; see igemmMask).
+	igemmCoord bool
 
 	// tf32 selects TF32 tensor-core GEMMs (opt-in; see the matmul wrappers).
 	tf32 atomic.Bool
@@ -112,6 +115,7 @@ func New(ordinal int) (*Device, error) {
 		igemmTabs: map[igemmTabKey]tensor.Buffer{},
 	}
 	d.tf32.Store(os.Getenv("SELFSUP_TF32") == "1")
+	d.igemmCoord = os.Getenv("SELFSUP_IGEMM_COORD") == "1"
 	if os.Getenv("SELFSUP_CUDA_PROFILE") == "1" {
 		d.prof.Store(newProfiler())
 	}

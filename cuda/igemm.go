@@ -12,11 +12,14 @@ import (
 // it produces is an .entry of igemm.ptx.
 
 const (
-	igemmBK      = 16  // k slice per pipeline stage
-	igemmBN      = 128 // block tile columns
-	igemmTabPad  = 256 // row tables are padded to a multiple of this many rows
-	igemmPadTap  = 1 << 30
-	igemmThreads = 256
+	igemmBK     = 16  // k slice per pipeline stage
+	igemmBN     = 128 // block tile columns
+	igemmTabPad = 256 // row tables are padded to a multiple of this many rows
+	igemmPadTap = 1 << 30
+	// igemmMaskPadTap is the tap index of padding rows in the mask table; windows with
+	// fewer taps use the mask path.
+	igemmMaskPadTap = 31
+	igemmThreads    = 256
 )
 
 // igemm filter-gradient split targets: about igemmTargetBlocks thread blocks in all,
@@ -43,45 +46,105 @@ func igemmTileRows(cpg int) int {
 	return 128
 }
 
+// igemmWantBlocks is the number of thread blocks a forward convolution should launch
+// to fill the GPU: 4 per SM of a 132-SM H100/H200 (two waves of the 64-row tile);
+// a split over k (partial outputs and a reduction) pays only below igemmSplitBelow
+// blocks (one wave of the 64-row tile). igemmMinSplitSlices is the fewest k slices a
+// split of the forward may have.
+const (
+	igemmWantBlocks     = 528
+	igemmSplitBelow     = 264
+	igemmMinSplitSlices = 8
+)
+
+// igemmForwardPlan chooses the forward launch for cols = S·∏Out columns, cpg output
+// channels per group, groups and rows = (Cin/G)·∏K column rows, ySize output
+// elements: the tile rows bm (igemmTileRows, halved down to 64 while the tiles are
+// fewer than igemmWantBlocks) and a split over the k slices (splits of kPer slices,
+// splits = 1 for none) when the blocks are still fewer than igemmSplitBelow, into
+// about igemmWantBlocks blocks, with at least
+// igemmMinSplitSlices slices per split and the partial outputs within
+// igemmPartBudget elements.
+func igemmForwardPlan(cols, cpg, groups, rows, ySize int) (bm, splits, kPer int) {
+	colTiles := (cols + igemmBN - 1) / igemmBN
+	blocks := func(bm int) int { return colTiles * ((cpg + bm - 1) / bm) * groups }
+	bm = igemmTileRows(cpg)
+	for bm > 64 && blocks(bm) < igemmWantBlocks {
+		bm /= 2
+	}
+	nk := (rows + igemmBK - 1) / igemmBK
+	splits = 1
+	if b := blocks(bm); b < igemmSplitBelow && b > 0 {
+		splits = (igemmWantBlocks + b - 1) / b
+		splits = min(splits, nk/igemmMinSplitSlices)
+		splits = min(splits, igemmPartBudget/max(ySize, 1))
+		splits = min(splits, igemmMaxGridZ/max(groups, 1))
+		splits = max(splits, 1)
+	}
+	kPer = (nk + splits - 1) / splits
+	if kPer > 0 {
+		splits = (nk + kPer - 1) / kPer
+	}
+	return bm, splits, kPer
+}
+
 // igemmKernel returns the name of the igemm.cu kernel for pass "fwd" or "wgrad",
-// TF32 tensor cores or exact fp32, and cpg output channels per group.
-func igemmKernel(pass string, tf32 bool, cpg int) string {
+// TF32 tensor cores or exact fp32, and bm tile rows (16, 32, 64 or 128).
+func igemmKernel(pass string, tf32 bool, bm int) string {
 	prec := "f32"
 	if tf32 {
 		prec = "tf32"
 	}
-	return fmt.Sprintf("igemm_%s_%s_%d", pass, prec, igemmTileRows(cpg))
+	return fmt.Sprintf("igemm_%s_%s_%d", pass, prec, bm)
 }
 
-// igemmTable returns the row table of igemm.cu for cinG input channels per group and
-// window geometry q: four int32 per column row r = (c, kd, kh, kw): the element offset
-// c·D·H·W + kd·dd·H·W + kh·dh·W + kw·dw and the tap offsets kd·dd, kh·dh, kw·dw. Rows
-// are padded to a multiple of igemmTabPad with taps of igemmPadTap, which fall outside
-// every image, so the kernels read zeros there without a bounds check on r.
-func igemmTable(q *winGeom, cinG int) []int32 {
+// igemmTable returns the row tables of igemm.cu for cinG input channels per group and
+// window geometry q, padded to rows (a multiple of igemmTabPad) rows. First, four
+// int32 per column row r = (c, kd, kh, kw): the element offset c·D·H·W + kd·dd·H·W +
+// kh·dh·W + kw·dw and the tap offsets kd·dd, kh·dh, kw·dw, padding rows with taps of
+// igemmPadTap, which fall outside every image (so the kernels read zeros there without
+// a bounds check on r). Then two int32 per row: the element offset and the tap index
+// (kd·KH + kh)·KW + kw, padding rows with tap igemmMaskPadTap (never in a mask).
+func igemmTable(q *winGeom, cinG int) (tab []int32, rows int) {
 	ks := q.k[0] * q.k[1] * q.k[2]
-	rows := cinG * ks
-	padded := (rows + igemmTabPad - 1) / igemmTabPad * igemmTabPad
-	tab := make([]int32, 4*max(padded, igemmTabPad))
+	used := cinG * ks
+	rows = max((used+igemmTabPad-1)/igemmTabPad*igemmTabPad, igemmTabPad)
+	tab = make([]int32, 6*rows)
+	taps := tab[4*rows:]
 	hw := q.in[1] * q.in[2]
 	plane := q.in[0] * hw
 	r := 0
 	for c := range cinG {
+		kk := 0
 		for kd := range q.k[0] {
 			for kh := range q.k[1] {
 				for kw := range q.k[2] {
 					dz, dy, dx := kd*q.d[0], kh*q.d[1], kw*q.d[2]
-					tab[4*r] = int32(c*plane + dz*hw + dy*q.in[2] + dx)
+					off := int32(c*plane + dz*hw + dy*q.in[2] + dx)
+					tab[4*r] = off
 					tab[4*r+1], tab[4*r+2], tab[4*r+3] = int32(dz), int32(dy), int32(dx)
+					taps[2*r], taps[2*r+1] = off, int32(kk)
 					r++
+					kk++
 				}
 			}
 		}
 	}
-	for ; 4*r < len(tab); r++ {
+	for ; r < rows; r++ {
 		tab[4*r+1] = igemmPadTap
+		taps[2*r+1] = igemmMaskPadTap
 	}
-	return tab
+	return tab, rows
+}
+
+// igemmMaskTaps returns the KS argument of the forward kernel for a window of ks taps:
+// ks when the per-column tap mask applies (fewer than 32 taps), else 0 (the kernel
+// then tests coordinates per element).
+func igemmMaskTaps(ks int) int {
+	if ks < igemmMaskPadTap {
+		return ks
+	}
+	return 0
 }
 
 // igemmCheck panics when a convolution's sizes overflow the 32-bit index math of

@@ -22,6 +22,7 @@ var igemmCases = []igemmCase{
 	{2, 5, 4, 1, []int{13}, []int{5}, []int{2}, []int{2}, []int{1}},
 	{2, 8, 8, 1, []int{6, 6}, []int{1, 1}, nil, nil, nil},
 	{1, 3, 2, 1, []int{4, 5, 6}, []int{2, 3, 3}, []int{1, 2, 1}, []int{0, 1, 2}, []int{2, 1, 1}},
+	{2, 2, 3, 1, []int{9, 8}, []int{7, 5}, nil, []int{3, 2}, nil}, // 35 taps: no tap mask
 }
 
 func (c igemmCase) String() string {
@@ -32,9 +33,10 @@ func (c igemmCase) geom() tensor.ConvGeom {
 	return tensor.NewConvGeom(c.in, c.k, c.stride, c.pad, c.dil)
 }
 
-// TestIgemmGather emulates the B-tile gather of igemm.cu (the row table, the per-column
-// base coordinates and the bounds test) for every column row, padding rows included,
-// and checks it reads exactly what the CPU's Im2Col writes.
+// TestIgemmGather emulates the B-tile gathers of igemm.cu (the row tables, the
+// per-column base coordinates, the per-element bounds test and the forward's tap mask)
+// for every column row, padding rows included, and checks they read exactly what the
+// CPU's Im2Col writes.
 func TestIgemmGather(t *testing.T) {
 	for _, c := range igemmCases {
 		t.Run(c.String(), func(t *testing.T) {
@@ -50,10 +52,12 @@ func TestIgemmGather(t *testing.T) {
 			col := tensor.New(tensor.CPU{}, c.n, rows, positions)
 			tensor.CPU{}.Im2Col(col, x, g)
 			cd := col.Data()
-			tab := igemmTable(&q, cinG)
-			if len(tab)%(4*igemmTabPad) != 0 || len(tab)/4 < cinG*g.KernelSize() {
-				t.Fatalf("table of %d rows for %d column rows", len(tab)/4, cinG*g.KernelSize())
+			tab, tabRows := igemmTable(&q, cinG)
+			if tabRows%igemmTabPad != 0 || tabRows < cinG*g.KernelSize() || len(tab) != 6*tabRows {
+				t.Fatalf("table of %d rows (%d int32) for %d column rows", tabRows, len(tab), cinG*g.KernelSize())
 			}
+			taps := tab[4*tabRows:]
+			ks := igemmMaskTaps(g.KernelSize())
 			inSize := q.in[0] * q.in[1] * q.in[2]
 			groupRows := cinG * g.KernelSize()
 			for s := range c.n {
@@ -61,14 +65,30 @@ func TestIgemmGather(t *testing.T) {
 					od, rem := p/(q.out[1]*q.out[2]), p%(q.out[1]*q.out[2])
 					oh, ow := rem/q.out[2], rem%q.out[2]
 					iz0, iy0, ix0 := od*q.s[0]-q.p[0], oh*q.s[1]-q.p[1], ow*q.s[2]-q.p[2]
+					inside := func(e []int32) bool {
+						z, y, xx := iz0+int(e[1]), iy0+int(e[2]), ix0+int(e[3])
+						return uint(z) < uint(q.in[0]) && uint(y) < uint(q.in[1]) && uint(xx) < uint(q.in[2])
+					}
+					var mask uint32 // the forward kernel's tap mask
+					for kk := range ks {
+						if inside(tab[4*kk : 4*kk+4]) {
+							mask |= 1 << kk
+						}
+					}
 					for gi := range c.groups {
 						base := (s*c.cin+gi*cinG)*inSize + (iz0*q.in[1]+iy0)*q.in[2] + ix0
-						for r := range len(tab) / 4 {
+						for r := range tabRows {
 							e := tab[4*r : 4*r+4]
-							z, y, xx := iz0+int(e[1]), iy0+int(e[2]), ix0+int(e[3])
 							var got float32
-							if uint(z) < uint(q.in[0]) && uint(y) < uint(q.in[1]) && uint(xx) < uint(q.in[2]) {
+							if inside(e) {
 								got = xd[base+int(e[0])]
+							}
+							var masked float32
+							if ks > 0 && mask>>taps[2*r+1]&1 != 0 {
+								masked = xd[base+int(taps[2*r])]
+							}
+							if ks > 0 && masked != got {
+								t.Fatalf("sample %d group %d row %d position %d: masked gather %v, coordinate test %v", s, gi, r, p, masked, got)
 							}
 							var want float32
 							if r < groupRows {
@@ -183,8 +203,12 @@ func TestIgemmKernelNames(t *testing.T) {
 	for _, pass := range []string{"fwd", "wgrad"} {
 		for _, tf32 := range []bool{false, true} {
 			for _, cpg := range []int{1, 16, 17, 32, 33, 64, 65, 128, 129, 1000} {
-				if name := igemmKernel(pass, tf32, cpg); !entries[name] {
-					t.Errorf("igemmKernel(%q, %v, %d) = %s: no such .entry in igemm.ptx", pass, tf32, cpg, name)
+				bm := igemmTileRows(cpg)
+				if pass == "fwd" {
+					bm, _, _ = igemmForwardPlan(1000, cpg, 1, 100, 1000)
+				}
+				if name := igemmKernel(pass, tf32, bm); !entries[name] {
+					t.Errorf("igemmKernel(%q, %v, %d) = %s: no such .entry in igemm.ptx", pass, tf32, bm, name)
 				}
 			}
 		}
@@ -197,6 +221,43 @@ func TestIgemmKernelNames(t *testing.T) {
 	for _, c := range []struct{ cpg, bm int }{{1, 16}, {16, 16}, {17, 32}, {32, 32}, {48, 64}, {64, 64}, {65, 128}, {512, 128}} {
 		if bm := igemmTileRows(c.cpg); bm != c.bm {
 			t.Errorf("igemmTileRows(%d) = %d, want %d", c.cpg, bm, c.bm)
+		}
+	}
+}
+
+// TestIgemmForwardPlan checks the forward launch plan: a tile of the channel count
+// when the tiles fill the GPU; smaller tiles, then a split over k slices that covers
+// every slice exactly once, when they do not.
+func TestIgemmForwardPlan(t *testing.T) {
+	cases := []struct {
+		name                     string
+		cols, cpg, groups, rows  int
+		bm, minSplits, maxSplits int
+	}{
+		{"2D level 1: 16 channels at 256², batch 16", 16 << 16, 16, 1, 144, 16, 1, 1},
+		{"2D level 4: 128 channels at 32², batch 16", 16 << 10, 128, 1, 1152, 64, 2, 3},
+		{"2D level 5: 256 channels at 16², batch 16", 16 << 8, 256, 1, 2304, 64, 4, 5},
+		{"EDSR: 64 channels at 64², batch 16", 16 << 12, 64, 1, 576, 64, 1, 1},
+		{"3D level 5: 256 channels at 4³, batch 4", 256, 256, 1, 256 * 27, 64, 8, 132},
+		{"3D level 4: 128 channels at 8³, batch 4", 2048, 128, 1, 128 * 27, 64, 8, 33},
+		{"few slices: no split below 8 slices each", 128, 16, 1, 100, 16, 1, 1},
+		{"grouped", 512, 32, 4, 32 * 9, 32, 2, 18},
+	}
+	for _, c := range cases {
+		ySize := c.cols * c.cpg * c.groups
+		bm, splits, kPer := igemmForwardPlan(c.cols, c.cpg, c.groups, c.rows, ySize)
+		nk := (c.rows + igemmBK - 1) / igemmBK
+		if bm != c.bm || splits < c.minSplits || splits > c.maxSplits {
+			t.Errorf("%s: bm %d, %d splits; want bm %d, %d–%d splits", c.name, bm, splits, c.bm, c.minSplits, c.maxSplits)
+		}
+		if splits*kPer < nk || (splits-1)*kPer >= nk {
+			t.Errorf("%s: %d splits of %d slices do not cover %d slices exactly", c.name, splits, kPer, nk)
+		}
+		if splits > 1 && kPer < igemmMinSplitSlices {
+			t.Errorf("%s: splits of %d slices", c.name, kPer)
+		}
+		if splits > 1 && splits*ySize > igemmPartBudget {
+			t.Errorf("%s: partial outputs of %d elements", c.name, splits*ySize)
 		}
 	}
 }

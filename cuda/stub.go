@@ -80,3 +80,8 @@ func (d *Device) ConvInputGrad(dx, dy, w *tensor.Tensor, g tensor.ConvGeom, grou
 func (d *Device) ConvFilterGrad(dw, x, dy *tensor.Tensor, g tensor.ConvGeom, groups int, beta float32) {
 	panic(errNoCUDA)
 }
+
+// ConvForwardBias is unreachable in this build (see [tensor.ConvBiasForwarder]).
+func (d *Device) ConvForwardBias(y, x, w, b *tensor.Tensor, g tensor.ConvGeom, groups int) {
+	panic(errNoCUDA)
+}

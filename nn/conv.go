@@ -131,10 +131,11 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 	g := tensor.NewConvGeom(xv.Shape()[2:], kernel, stride, pad, dil)
 	wv := w.Value.Contiguous()
 
-	y := convForward(xv, wv, g, groups)
+	var bv *tensor.Tensor
 	if b != nil {
-		addChannelBias(y, b.Value)
+		bv = b.Value
 	}
+	y := convForward(xv, wv, bv, g, groups)
 	out := tp.result(y, x, w, b)
 	// The input and weight copies (contiguous, padded) live until the backward pass.
 	tp.keepTemp(xv, x.Value, tp.needsGrad(x, w, b))
@@ -380,12 +381,22 @@ func (p *convPlan) finishFilter(dwT *tensor.Tensor, wShape []int, n int) *tensor
 // [m, G, (Cin/G)·∏K, ∏Out], w viewed [G, Cout/G, (Cin/G)·∏K] broadcast over m, and one
 // batched MatMul. A 1×1 kernel with stride 1 and no padding uses x as its columns.
 // x and w must be contiguous. Devices with an implicit GEMM (see implicitConv) use it
-// instead.
-func convForward(x, w *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Tensor {
+// instead. A non-nil bias b: [Cout] is added per channel, in the same pass where the
+// device has [tensor.ConvBiasForwarder].
+func convForward(x, w, b *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Tensor {
 	n := x.Dim(0)
 	if ic, ok := implicitConv(x.Device()); ok {
 		y := tensor.New(x.Device(), append([]int{n, w.Dim(0)}, g.Out...)...)
+		if bf, ok := ic.(tensor.ConvBiasForwarder); ok && b != nil {
+			bc := b.Contiguous()
+			bf.ConvForwardBias(y, x, w, bc, g, groups)
+			freeCopy(bc, b)
+			return y
+		}
 		ic.ConvForward(y, x, w, g, groups)
+		if b != nil {
+			addChannelBias(y, b)
+		}
 		return y
 	}
 	p := newConvPlan(x.Device(), g, groups, w.Shape(), n, x.Dim(1))
@@ -395,6 +406,9 @@ func convForward(x, w *tensor.Tensor, g tensor.ConvGeom, groups int) *tensor.Ten
 		m := min(p.nb, n-n0)
 		c := p.unfold(x, n0, m)
 		p.dev.MatMul(p.feat(y, n0, m), p.weight(w, m), c, false, false, 1, 0)
+	}
+	if b != nil {
+		addChannelBias(y, b)
 	}
 	return y
 }

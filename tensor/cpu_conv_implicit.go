@@ -27,6 +27,16 @@ type ImplicitConver interface {
 	ConvInputGrad(dx, dy, w *Tensor, g ConvGeom, groups int)
 }
 
+// ConvBiasForwarder is an optional capability of an [ImplicitConver] (a GPU has it):
+// the forward convolution with a per-channel bias added in the same pass, saving a
+// read and a write of the output.
+type ConvBiasForwarder interface {
+	// ConvForwardBias sets y = conv(x, w) + b for x: [N, Cin, *g.In], w: [Cout,
+	// Cin/groups, *g.Kernel], b: [Cout] (added to every position of its channel) and
+	// y: [N, Cout, *g.Out].
+	ConvForwardBias(y, x, w, b *Tensor, g ConvGeom, groups int)
+}
+
 // ConvInputGradOK reports whether [ImplicitConver.ConvInputGrad] supports g: stride 1
 // and Pad ≤ Dilation·(Kernel−1) on every axis.
 func ConvInputGradOK(g ConvGeom) bool {

@@ -13,17 +13,20 @@
 // ow·sw − pw + kw·dw] (zero outside the image) for r = (c, kd, kh, kw) and
 // p = (od, oh, ow). The input gradient is the forward kernel run on dy with the
 // spatially flipped weight (conv_flip_weights). The row table tab (built once per
-// geometry by the Go side, int4 per row, padded to a multiple of 256 rows) holds, for
-// row r: the element offset c·D·H·W + kd·dd·H·W + kh·dh·W + kw·dw and the tap offsets
-// kd·dd, kh·dh, kw·dw; padding rows have a tap offset of 2³⁰ so that they read zero.
+// geometry by the Go side, padded to tabRows rows, a multiple of 256) holds, for row
+// r, an int4: the element offset c·D·H·W + kd·dd·H·W + kh·dh·W + kw·dw and the tap
+// offsets kd·dd, kh·dh, kw·dw (padding rows: a tap offset of 2³⁰, which reads zero);
+// then, after all tabRows int4, an int2 per row: the element offset and the tap index
+// (kd·KH + kh)·KW + kw (padding rows: 31).
 //
 // The GEMM: BM×128 block tiles (BM = 16, 32, 64 or 128 by cpg) of 8 warps, BK = 16,
-// cp.async (4-byte, zero-filling) double buffering. The TF32 variants (igemm_tf32_*)
+// a 2–4 stage cp.async (4-byte, zero-filling) pipeline. The TF32 variants (igemm_tf32_*)
 // use mma.sync m16n8k8 with fp32 accumulation; the exact variants (igemm_f32_*) do
 // fp32 FMAs over the same tiles (each element summed in r or p order).
 //
 // Grid: forward x = ceil(S·P/128) column tiles (columns run over samples and
-// positions), y = ceil(cpg/BM), z = G. Filter grad x = ceil(R/128), y = ceil(cpg/BM),
+// positions), y = ceil(cpg/BM), z = G·splits (a split over r when the tiles alone
+// are too few blocks to fill the GPU). Filter grad x = ceil(R/128), y = ceil(cpg/BM),
 // z = G·S·chunks (chunk c of sample s covers positions [c·L, min(P, (c+1)·L))).
 
 #define BK 16
@@ -59,6 +62,30 @@ __device__ __forceinline__ void mmaTF32(float *d, const unsigned *a, const unsig
         "{%8,%9}, {%0,%1,%2,%3};\n"
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// pipeline runs the k loop over slices [kBeg, kEnd) with STAGES shared-memory stages
+// (STAGES−1 slices in flight while one is multiplied): load(kt, st) issues the
+// cp.async copies of slice kt into stage st (slices are loaded in increasing order),
+// math(st) multiplies the slice held in stage st. One barrier per slice: it makes
+// slice kt visible to every thread and frees the stage of slice kt−1 for reloading.
+template <int STAGES, typename Load, typename Math>
+__device__ __forceinline__ void pipeline(int kBeg, int kEnd, Load &load, Math &math) {
+#pragma unroll
+    for (int i = 0; i < STAGES - 1; i++) {
+        if (kBeg + i < kEnd) load(kBeg + i, i);
+        cpAsyncCommit();
+    }
+    int st = 0, ld = STAGES - 1;  // stages of slices kt and kt + STAGES − 1
+    for (int kt = kBeg; kt < kEnd; kt++) {
+        cpAsyncWait<STAGES - 2>();  // this thread's copies of slice kt have landed
+        __syncthreads();
+        if (kt + STAGES - 1 < kEnd) load(kt + STAGES - 1, ld);
+        cpAsyncCommit();
+        math(st);
+        st = st + 1 == STAGES ? 0 : st + 1;
+        ld = ld + 1 == STAGES ? 0 : ld + 1;
+    }
 }
 
 // Tile shape: warps WM×WN, each MI×NI mma tiles (16·MI rows, 8·NI columns).
@@ -139,29 +166,40 @@ __device__ __forceinline__ void mathStage(float (*acc)[NI][4], const float *as, 
     float *__restrict__ y, const float *__restrict__ x, const float *__restrict__ w,      \
         const int4 *__restrict__ tab, int M, int Ncols, int R, int P, int coutTotal,       \
         int cinTotal, int cinG, int Do, int Ho, int Wo, int D, int H, int W, int sd, int sh, \
-        int sw, int pd, int ph, int pw
-#define FWD_ARGS y, x, w, tab, M, Ncols, R, P, coutTotal, cinTotal, cinG, Do, Ho, Wo, D, H, W, sd, sh, sw, pd, ph, pw
+        int sw, int pd, int ph, int pw, int splits, int kPer, long long ySize,               \
+        const float *__restrict__ bias, int tabRows, int KS
+#define FWD_ARGS                                                                                 \
+    y, x, w, tab, M, Ncols, R, P, coutTotal, cinTotal, cinG, Do, Ho, Wo, D, H, W, sd, sh, sw, pd, ph, \
+        pw, splits, kPer, ySize, bias, tabRows, KS
 
 // igemmForward: y[s, gi·cpg + m, p] = Σ_r w[gi·cpg + m, r]·cols(x_s)[r, p], M = cpg,
-// Ncols = S·P columns (s, p).
-template <int BM, int WM, int WN, int MI, int NI, bool TF32>
+// Ncols = S·P columns (s, p). Split over k (splits > 1, blockIdx.z = gi·splits + ks):
+// split ks sums the k slices [ks·kPer, (ks+1)·kPer) into y + ks·ySize (a partial
+// buffer of splits copies of y, reduced by igemm_wgrad_reduce). A non-null bias:
+// [G·cpg] is added to every output (by split 0 only). With KS > 0 (the window's
+// taps, fewer than 32) each thread tests its column's taps against the image bounds
+// once, into a bit mask, and gathers through the second table ({offset, tap} per row,
+// after the tabRows rows of the first); KS = 0 tests the coordinates per element.
+
+template <int BM, int WM, int WN, int MI, int NI, int STAGES, bool TF32>
 __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
     constexpr int LDA = BK + 4, LDB = BN + 8;
     constexpr int ASZ = BM * LDA, BSZ = BK * LDB;
     constexpr int LA = (BM * BK + THREADS - 1) / THREADS;  // A elements per thread per stage
     Tile<BM, WM, WN, MI, NI> tile;
     (void)tile;
-    __shared__ __align__(16) float smem[2 * (ASZ + BSZ)];
+    __shared__ __align__(16) float smem[STAGES * (ASZ + BSZ)];
 
     const int tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
     const int wm = warp / WN, wn = warp % WN;
-    const int gi = blockIdx.z;
+    const int gi = blockIdx.z / splits, ks = blockIdx.z % splits;
     const int m0 = blockIdx.y * BM;
     const int n0 = blockIdx.x * BN;
     const long long inSize = (long long)D * H * W;
-    const int nk = (R + BK - 1) / BK;
+    const int kBeg = ks * kPer, kEnd = min((R + BK - 1) / BK, kBeg + kPer);
+    y += ks * ySize;
 
     // This thread gathers column j of B, rows (tid / BN) + 2·i.
     const int j = tid % BN, krow = tid / BN;
@@ -179,6 +217,16 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
         xb = x + ((long long)s * cinTotal + (long long)gi * cinG) * inSize +
              ((long long)iz0 * H + iy0) * W + ix0;
     }
+    unsigned mask = 0;  // bit kk: tap kk of this column is inside the image
+    if (KS > 0 && colOK) {
+        for (int kk = 0; kk < KS; kk++) {  // rows 0..KS-1 are channel 0's taps
+            const int4 e = __ldg(tab + kk);
+            if ((unsigned)(iz0 + e.y) < (unsigned)D && (unsigned)(iy0 + e.z) < (unsigned)H &&
+                (unsigned)(ix0 + e.w) < (unsigned)W)
+                mask |= 1u << kk;
+        }
+    }
+    const int2 *tap = reinterpret_cast<const int2 *>(tab + tabRows);
     const float *wg = w + (long long)gi * M * R;
 
     float acc[MI][NI][4];
@@ -204,29 +252,33 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
 #pragma unroll
         for (int i = 0; i < BK * BN / THREADS; i++) {
             const int k = krow + i * (THREADS / BN);
-            const int4 e = __ldg(tab + k0 + k);  // padding rows have PAD_TAP offsets
-            const bool ok = colOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
-                            (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
-            cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
+            if (KS > 0) {
+                const int2 e = __ldg(tap + k0 + k);  // padding rows have tap 31: never set
+                const bool ok = (mask >> e.y) & 1u;
+                cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
+            } else {
+                const int4 e = __ldg(tab + k0 + k);  // padding rows have PAD_TAP offsets
+                const bool ok = colOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
+                                (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
+                cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
+            }
         }
     };
 
-    load(0, 0);
-    cpAsyncCommit();
-    for (int kt = 0; kt < nk; kt++) {
-        if (kt + 1 < nk) {
-            load(kt + 1, (kt + 1) & 1);  // that stage was last read in iteration kt-1
-            cpAsyncCommit();
-            cpAsyncWait<1>();
-        } else {
-            cpAsyncWait<0>();
-        }
-        __syncthreads();
-        const float *as = smem + (kt & 1) * (ASZ + BSZ);
+    auto math = [&](int st) {
+        const float *as = smem + st * (ASZ + BSZ);
         mathStage<MI, NI, false, TF32>(acc, as, as + ASZ, wm * (MI * 16), wn * (NI * 8), g, t);
-        __syncthreads();
-    }
+    };
+    pipeline<STAGES>(kBeg, kEnd, load, math);
 
+    float bv[MI][2];
+#pragma unroll
+    for (int mi = 0; mi < MI; mi++)
+#pragma unroll
+        for (int v = 0; v < 2; v++) {
+            const int gm = m0 + wm * (MI * 16) + mi * 16 + g + v * 8;
+            bv[mi][v] = bias != nullptr && ks == 0 && gm < M ? bias[gi * M + gm] : 0.f;
+        }
 #pragma unroll
     for (int ni = 0; ni < NI; ni++) {
 #pragma unroll
@@ -240,7 +292,7 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
 #pragma unroll
                 for (int v = 0; v < 2; v++) {
                     const int gm = m0 + wm * (MI * 16) + mi * 16 + g + v * 8;
-                    if (gm < M) yb[(long long)gm * P] = acc[mi][ni][v * 2 + h];
+                    if (gm < M) yb[(long long)gm * P] = acc[mi][ni][v * 2 + h] + bv[mi][v];
                 }
         }
     }
@@ -256,14 +308,14 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
 
 // igemmFilterGrad: part[z, m, r] = Σ_{p in chunk} dy[s, gi·cpg + m, p]·cols(x_s)[r, p]
 // for z = (gi·S + s)·chunks + c; M = cpg, columns r < R.
-template <int BM, int WM, int WN, int MI, int NI, bool TF32>
+template <int BM, int WM, int WN, int MI, int NI, int STAGES, bool TF32>
 __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     constexpr int LDA = BK + 4, LDB = BK + 4;
     constexpr int ASZ = BM * LDA, BSZ = BN * LDB;
     constexpr int LA = (BM * BK + THREADS - 1) / THREADS;
     Tile<BM, WM, WN, MI, NI> tile;
     (void)tile;
-    __shared__ __align__(16) float smem[2 * (ASZ + BSZ)];
+    __shared__ __align__(16) float smem[STAGES * (ASZ + BSZ)];
 
     const int tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5;
@@ -283,6 +335,8 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     // B gather: this thread covers position k = tid % BK of each stage and table rows
     // n = tid / BK + i·(THREADS/BK).
     const int kb = tid % BK, nrow = tid / BK;
+    int pc = pBeg + kb;  // this thread's position in the next slice to load
+    int od = pc / (Ho * Wo), oh = (pc - od * (Ho * Wo)) / Wo, ow = pc - od * (Ho * Wo) - oh * Wo;
 
     float acc[MI][NI][4];
 #pragma unroll
@@ -304,18 +358,10 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
             const bool ok = m0 + m < M && p0 + k < pEnd;
             cpAsync4(as + m * LDA + k, ok ? dyb + (long long)(m0 + m) * P + p0 + k : dy, ok);
         }
-        const int p = p0 + kb;
-        const bool pOK = p < pEnd;
-        int iz0 = 0, iy0 = 0, ix0 = 0;
-        const float *xb = xs;
-        if (pOK) {
-            const int od = p / (Ho * Wo), rem = p - od * (Ho * Wo);
-            const int oh = rem / Wo, ow = rem - oh * Wo;
-            iz0 = od * sd - pd;
-            iy0 = oh * sh - ph;
-            ix0 = ow * sw - pw;
-            xb = xs + ((long long)iz0 * H + iy0) * W + ix0;
-        }
+        // This thread's position p0 + kb = pc (slices load in order), at (od, oh, ow).
+        const bool pOK = pc < pEnd;
+        const int iz0 = od * sd - pd, iy0 = oh * sh - ph, ix0 = ow * sw - pw;
+        const float *xb = pOK ? xs + ((long long)iz0 * H + iy0) * W + ix0 : xs;
 #pragma unroll
         for (int i = 0; i < BK * BN / THREADS; i++) {
             const int n = nrow + i * (THREADS / BK);
@@ -324,25 +370,21 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
                             (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
             cpAsync4(bs + n * LDB + kb, ok ? xb + e.x : x, ok);
         }
-    };
-
-    if (nk > 0) {
-        load(0, 0);
-        cpAsyncCommit();
-    }
-    for (int kt = 0; kt < nk; kt++) {
-        if (kt + 1 < nk) {
-            load(kt + 1, (kt + 1) & 1);
-            cpAsyncCommit();
-            cpAsyncWait<1>();
-        } else {
-            cpAsyncWait<0>();
+        pc += BK;  // step to the next slice's position without a division
+        ow += BK;
+        while (ow >= Wo) {
+            ow -= Wo;
+            if (++oh == Ho) {
+                oh = 0;
+                od++;
+            }
         }
-        __syncthreads();
-        const float *as = smem + (kt & 1) * (ASZ + BSZ);
+    };
+    auto math = [&](int st) {
+        const float *as = smem + st * (ASZ + BSZ);
         mathStage<MI, NI, true, TF32>(acc, as, as + ASZ, wm * (MI * 16), wn * (NI * 8), g, t);
-        __syncthreads();
-    }
+    };
+    pipeline<STAGES>(0, nk, load, math);
 
     float *pz = part + (long long)z * M * R;
 #pragma unroll
@@ -357,32 +399,34 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
             }
 }
 
-// Instantiations: BM 128 (2×4 warps of 4×4 mma tiles), 64 (2×4 of 2×4), 32 (2×4 of
-// 1×4), 16 (1×8 of 1×2); BN = 128 throughout.
+// Instantiations (pipeline stages within 48 KiB of static shared memory): BM 128
+// (2×4 warps of 4×4 mma tiles, 2 stages), 64 (2×4 of 2×4, 3 stages; at least 2 blocks
+// per SM), 32 (2×4 of 1×4; 4 stages forward, 3 filter grad; 4 blocks), 16 (1×8 of
+// 1×2, 4 stages; 4 blocks); BN = 128 throughout.
 #define IGEMM_KERNELS(SUFFIX, TF)                                                             \
     extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_128(FWD_PARAMS) {   \
-        igemmForward<128, 2, 4, 4, 4, TF>(FWD_ARGS);                                          \
+        igemmForward<128, 2, 4, 4, 4, 2, TF>(FWD_ARGS);                                          \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_64(FWD_PARAMS) {    \
-        igemmForward<64, 2, 4, 2, 4, TF>(FWD_ARGS);                                           \
+    extern "C" __global__ void __launch_bounds__(256, 2) igemm_fwd_##SUFFIX##_64(FWD_PARAMS) {    \
+        igemmForward<64, 2, 4, 2, 4, 3, TF>(FWD_ARGS);                                           \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
-        igemmForward<32, 2, 4, 1, 4, TF>(FWD_ARGS);                                           \
+    extern "C" __global__ void __launch_bounds__(256, 4) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
+        igemmForward<32, 2, 4, 1, 4, 4, TF>(FWD_ARGS);                                           \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
-        igemmForward<16, 1, 8, 1, 2, TF>(FWD_ARGS);                                           \
+    extern "C" __global__ void __launch_bounds__(256, 4) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
+        igemmForward<16, 1, 8, 1, 2, 4, TF>(FWD_ARGS);                                           \
     }                                                                                          \
     extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_128(WGRAD_PARAMS) { \
-        igemmFilterGrad<128, 2, 4, 4, 4, TF>(WGRAD_ARGS);                                     \
+        igemmFilterGrad<128, 2, 4, 4, 4, 2, TF>(WGRAD_ARGS);                                     \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_64(WGRAD_PARAMS) { \
-        igemmFilterGrad<64, 2, 4, 2, 4, TF>(WGRAD_ARGS);                                      \
+    extern "C" __global__ void __launch_bounds__(256, 2) igemm_wgrad_##SUFFIX##_64(WGRAD_PARAMS) { \
+        igemmFilterGrad<64, 2, 4, 2, 4, 3, TF>(WGRAD_ARGS);                                      \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
-        igemmFilterGrad<32, 2, 4, 1, 4, TF>(WGRAD_ARGS);                                      \
+    extern "C" __global__ void __launch_bounds__(256, 4) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
+        igemmFilterGrad<32, 2, 4, 1, 4, 3, TF>(WGRAD_ARGS);                                      \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
-        igemmFilterGrad<16, 1, 8, 1, 2, TF>(WGRAD_ARGS);                                      \
+    extern "C" __global__ void __launch_bounds__(256, 4) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
+        igemmFilterGrad<16, 1, 8, 1, 2, 4, TF>(WGRAD_ARGS);                                      \
     }
 
 IGEMM_KERNELS(tf32, true)
