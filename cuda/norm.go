@@ -108,20 +108,51 @@ func ewBNShape(op string, x *tensor.Tensor) (n, c, s int) {
 	return n, c, s
 }
 
+var _ tensor.BatchNormActer = (*Device)(nil)
+
+// bnNoAct is the act argument of the BatchNorm kernels for no fused activation.
+const bnNoAct = -1
+
 // BatchNorm normalises x: [N, C, S] (any trailing spatial axes, or none) per channel:
 // dst = (x−μ_c)/√(var_c+eps)·w_c + b_c. mean, variance: [C]; if train they are
 // overwritten with the batch mean and biased variance (float64 two-pass, split over
 // slices of each channel), otherwise read. w, b: [C] or nil.
 func (d *Device) BatchNorm(dst, mean, variance, x, w, b *tensor.Tensor, eps float32, train bool) {
-	ewSameShape("BatchNorm", x, dst)
-	N, C, S := ewBNShape("BatchNorm", x)
-	ewContig("BatchNorm", x, dst)
-	ewOpt("BatchNorm", "mean", mean, C)
-	ewOpt("BatchNorm", "variance", variance, C)
-	ewOpt("BatchNorm", "w", w, C)
-	ewOpt("BatchNorm", "b", b, C)
+	d.batchNorm("BatchNorm", dst, mean, variance, x, w, b, eps, train, bnNoAct, 0)
+}
+
+// BatchNormActOK reports whether act is fused by [Device.BatchNormAct]: ReLU,
+// LeakyReLU and ELU.
+func (d *Device) BatchNormActOK(act tensor.UnaryOp) bool {
+	return act == tensor.ReLU || act == tensor.LeakyReLU || act == tensor.ELU
+}
+
+// BatchNormAct sets dst = act(BatchNorm(x)) in the normalisation's final pass (act
+// one of [Device.BatchNormActOK]'s, alpha its parameter); see
+// [tensor.BatchNormActer].
+func (d *Device) BatchNormAct(dst, mean, variance, x, w, b *tensor.Tensor, eps float32, train bool, act tensor.UnaryOp, alpha float32) {
+	d.batchNorm("BatchNormAct", dst, mean, variance, x, w, b, eps, train, bnActCode("BatchNormAct", d, act), alpha)
+}
+
+// bnActCode returns the kernels' act argument for op, panicking when it is not fused.
+func bnActCode(fn string, d *Device, op tensor.UnaryOp) int {
+	if !d.BatchNormActOK(op) {
+		panic(fmt.Sprintf("cuda: %s: activation %v is not fused (ReLU, LeakyReLU or ELU)", fn, op))
+	}
+	return int(op)
+}
+
+// batchNorm is BatchNorm with the fused activation act (bnNoAct: none).
+func (d *Device) batchNorm(op string, dst, mean, variance, x, w, b *tensor.Tensor, eps float32, train bool, act int, alpha float32) {
+	ewSameShape(op, x, dst)
+	N, C, S := ewBNShape(op, x)
+	ewContig(op, x, dst)
+	ewOpt(op, "mean", mean, C)
+	ewOpt(op, "variance", variance, C)
+	ewOpt(op, "w", w, C)
+	ewOpt(op, "b", b, C)
 	if mean == nil || variance == nil {
-		panic("cuda: BatchNorm: mean and variance are required")
+		panic(fmt.Sprintf("cuda: %s: mean and variance are required", op))
 	}
 	n := x.Numel()
 	if n == 0 {
@@ -133,14 +164,14 @@ func (d *Device) BatchNorm(dst, mean, variance, x, w, b *tensor.Tensor, eps floa
 		P, chunk := splits(C, M, targetBlocks, minSlice)
 		part := d.allocF64(P * C)
 		grid := [3]int{C, P}
-		d.launch("norm", "bn_partial", grid, ewBlock, 0, part, x, uint64(0), coef, N, C, S, chunk, 0)
+		d.launch("norm", "bn_partial", grid, ewBlock, 0, part, x, uint64(0), coef, N, C, S, chunk, 0, uint64(0), bnNoAct, float32(0))
 		d.sumPartials(mean, f64At(coef, 0), part, C, P, C, 0, M, M)
-		d.launch("norm", "bn_partial", grid, ewBlock, 0, part, x, uint64(0), coef, N, C, S, chunk, 1)
+		d.launch("norm", "bn_partial", grid, ewBlock, 0, part, x, uint64(0), coef, N, C, S, chunk, 1, uint64(0), bnNoAct, float32(0))
 		d.sumPartials(variance, nil, part, C, P, C, 0, M, 1)
 		d.Free(part)
 	}
 	d.launch("norm", "bn_coeffs", ewGrid(C), ewBlock, 0, coef, mean, variance, w, b, eps, C, train)
-	d.launch("norm", "bn_apply", ewGrid(n), ewBlock, 0, dst, x, coef, C, S, int64(n))
+	d.launch("norm", "bn_apply", ewGrid(n), ewBlock, 0, dst, x, coef, C, S, int64(n), act, alpha)
 	d.Free(coef)
 }
 
@@ -149,16 +180,32 @@ func (d *Device) BatchNorm(dst, mean, variance, x, w, b *tensor.Tensor, eps floa
 // flag. Train: dx = w·rstd·(dy − mean(dy) − x̂·mean(dy·x̂)); eval: dx = dy·w·rstd.
 // dw = Σ dy·x̂, db = Σ dy over N and S.
 func (d *Device) BatchNormBackward(dx, dw, db, dy, x, w, mean, variance *tensor.Tensor, eps float32, train bool) {
-	ewSameShape("BatchNormBackward", x, dx, dy)
-	N, C, S := ewBNShape("BatchNormBackward", x)
-	ewContig("BatchNormBackward", x, dx, dy)
-	ewOpt("BatchNormBackward", "w", w, C)
-	ewOpt("BatchNormBackward", "dw", dw, C)
-	ewOpt("BatchNormBackward", "db", db, C)
-	ewOpt("BatchNormBackward", "mean", mean, C)
-	ewOpt("BatchNormBackward", "variance", variance, C)
+	d.batchNormBackward("BatchNormBackward", dx, dw, db, dy, x, w, nil, mean, variance, eps, train, bnNoAct, 0)
+}
+
+// BatchNormActBackward computes dx, dw, db for [Device.BatchNormAct] from dy, the
+// gradient of its output: the gradient of the pre-activation, recomputed from x, w,
+// b, mean and variance, is formed inside the normalisation's passes; see
+// [tensor.BatchNormActer].
+func (d *Device) BatchNormActBackward(dx, dw, db, dy, x, w, b, mean, variance *tensor.Tensor, eps float32, train bool, act tensor.UnaryOp, alpha float32) {
+	d.batchNormBackward("BatchNormActBackward", dx, dw, db, dy, x, w, b, mean, variance, eps, train,
+		bnActCode("BatchNormActBackward", d, act), alpha)
+}
+
+// batchNormBackward is BatchNormBackward for the fused activation act (bnNoAct: none;
+// b is only read with an activation).
+func (d *Device) batchNormBackward(op string, dx, dw, db, dy, x, w, b, mean, variance *tensor.Tensor, eps float32, train bool, act int, alpha float32) {
+	ewSameShape(op, x, dx, dy)
+	N, C, S := ewBNShape(op, x)
+	ewContig(op, x, dx, dy)
+	ewOpt(op, "w", w, C)
+	ewOpt(op, "b", b, C)
+	ewOpt(op, "dw", dw, C)
+	ewOpt(op, "db", db, C)
+	ewOpt(op, "mean", mean, C)
+	ewOpt(op, "variance", variance, C)
 	if mean == nil || variance == nil {
-		panic("cuda: BatchNormBackward: mean and variance are required")
+		panic(fmt.Sprintf("cuda: %s: mean and variance are required", op))
 	}
 	n := x.Numel()
 	if n == 0 {
@@ -167,14 +214,24 @@ func (d *Device) BatchNormBackward(dx, dw, db, dy, x, w, mean, variance *tensor.
 	M := N * S
 	coef := d.allocF64(5 * C) // μ, rstd, rstd·w, Σdy/M, Σdy·x̂/M per channel
 	d.launch("norm", "bn_backward_coeffs", ewGrid(C), ewBlock, 0, coef, mean, variance, w, eps, C)
+	zc := tensor.Buffer(nil) // the forward's coefficients, for the pre-activation
+	var zcArg any = uint64(0)
+	if act != bnNoAct {
+		zc = d.allocF64(3 * C)
+		zcArg = zc
+		d.launch("norm", "bn_coeffs", ewGrid(C), ewBlock, 0, zc, mean, variance, w, b, eps, C, false)
+	}
 	if train || dw != nil || db != nil {
 		P, chunk := splits(C, M, targetBlocks, minSlice)
 		part := d.allocF64(2 * P * C)
-		d.launch("norm", "bn_partial", [3]int{C, P}, ewBlock, 0, part, x, dy, coef, N, C, S, chunk, 2)
+		d.launch("norm", "bn_partial", [3]int{C, P}, ewBlock, 0, part, x, dy, coef, N, C, S, chunk, 2, zcArg, act, alpha)
 		d.sumPartials(db, f64At(coef, 3*C), part, C, P, 2*C, 0, 1, M)
 		d.sumPartials(dw, f64At(coef, 4*C), part, C, P, 2*C, C, 1, M)
 		d.Free(part)
 	}
-	d.launch("norm", "bn_backward_apply", ewGrid(n), ewBlock, 0, dx, dy, x, coef, C, S, int64(n), train)
+	d.launch("norm", "bn_backward_apply", ewGrid(n), ewBlock, 0, dx, dy, x, coef, C, S, int64(n), train, zcArg, act, alpha)
 	d.Free(coef)
+	if zc != nil {
+		d.Free(zc)
+	}
 }

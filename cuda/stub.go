@@ -85,3 +85,16 @@ func (d *Device) ConvFilterGrad(dw, x, dy *tensor.Tensor, g tensor.ConvGeom, gro
 func (d *Device) ConvForwardBias(y, x, w, b *tensor.Tensor, g tensor.ConvGeom, groups int) {
 	panic(errNoCUDA)
 }
+
+// BatchNormActOK is unreachable in this build (see [tensor.BatchNormActer]).
+func (d *Device) BatchNormActOK(act tensor.UnaryOp) bool { panic(errNoCUDA) }
+
+// BatchNormAct is unreachable in this build (see [tensor.BatchNormActer]).
+func (d *Device) BatchNormAct(dst, mean, variance, x, w, b *tensor.Tensor, eps float32, train bool, act tensor.UnaryOp, alpha float32) {
+	panic(errNoCUDA)
+}
+
+// BatchNormActBackward is unreachable in this build (see [tensor.BatchNormActer]).
+func (d *Device) BatchNormActBackward(dx, dw, db, dy, x, w, b, mean, variance *tensor.Tensor, eps float32, train bool, act tensor.UnaryOp, alpha float32) {
+	panic(errNoCUDA)
+}

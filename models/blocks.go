@@ -204,8 +204,23 @@ func NewConvBlock(o ConvBlockOptions, rng *tensor.RNG) (*ConvBlock, error) {
 	return &ConvBlock{Block: nn.NewSequential(layers...), Conv: conv}, nil
 }
 
-// Forward computes x: [N, In, *s] → [N, Out, *s'].
-func (b *ConvBlock) Forward(tp *nn.Tape, x *nn.Var) *nn.Var { return b.Block.Forward(tp, x) }
+// Forward computes x: [N, In, *s] → [N, Out, *s']. A BatchNorm followed by ReLU,
+// LeakyReLU or ELU runs as one fused op (nn.BatchNorm.ForwardAct).
+func (b *ConvBlock) Forward(tp *nn.Tape, x *nn.Var) *nn.Var {
+	l := b.Block.Layers
+	if len(l) >= 3 {
+		if bn, ok := l[1].(*nn.BatchNorm); ok {
+			if op, alpha, ok := nn.FusableActivation(l[2]); ok {
+				y := bn.ForwardAct(tp, l[0].Forward(tp, x), op, alpha)
+				for _, m := range l[3:] {
+					y = m.Forward(tp, y)
+				}
+				return y
+			}
+		}
+	}
+	return b.Block.Forward(tp, x)
+}
 
 // Params returns "block.<i>.*" for every layer with entries.
 func (b *ConvBlock) Params() []nn.Param { return nn.Prefixed("block", b.Block.Params()) }

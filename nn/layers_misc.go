@@ -282,3 +282,18 @@ func (p PixelShuffle) Forward(tp *Tape, x *Var) *Var { return tp.PixelShuffle(x,
 
 // Params returns nothing.
 func (PixelShuffle) Params() []Param { return nil }
+
+// FusableActivation reports whether m is an activation layer that
+// [BatchNorm.ForwardAct] can fuse (ReLU, LeakyReLU, ELU) and returns its op and
+// parameter.
+func FusableActivation(m Module) (op tensor.UnaryOp, alpha float32, ok bool) {
+	switch a := m.(type) {
+	case ReLU:
+		return tensor.ReLU, 0, true
+	case LeakyReLU:
+		return tensor.LeakyReLU, a.Slope, true
+	case ELU:
+		return tensor.ELU, a.Alpha, true
+	}
+	return 0, 0, false
+}

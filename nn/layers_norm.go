@@ -86,6 +86,17 @@ func (m *BatchNorm) SetTraining(train bool) { m.Training = train }
 
 // Forward normalises x: [N, C, *spatial] → the same shape.
 func (m *BatchNorm) Forward(tp *Tape, x *Var) *Var {
+	return m.forward(tp, x, false, 0, 0)
+}
+
+// ForwardAct is act(m.Forward(x)) for act ReLU, LeakyReLU or ELU (alpha its
+// parameter), fused into the normalisation on devices that can (see
+// [Tape.BatchNormAct]).
+func (m *BatchNorm) ForwardAct(tp *Tape, x *Var, act tensor.UnaryOp, alpha float32) *Var {
+	return m.forward(tp, x, true, act, alpha)
+}
+
+func (m *BatchNorm) forward(tp *Tape, x *Var, withAct bool, act tensor.UnaryOp, alpha float32) *Var {
 	if x.Value.Rank() < 2 || (m.W != nil && x.Value.Dim(1) != m.W.Value.Dim(0)) ||
 		(m.RunningMean != nil && x.Value.Dim(1) != m.RunningMean.Value.Dim(0)) {
 		panic(fmt.Sprintf("nn: BatchNorm.Forward: input %v for %d channels", x.Shape(), m.channels()))
@@ -95,7 +106,12 @@ func (m *BatchNorm) Forward(tp *Tape, x *Var) *Var {
 		rm, rv = m.RunningMean.Value, m.RunningVar.Value
 	}
 	train := m.Training || rm == nil
-	y := tp.BatchNorm(x, m.W, m.B, rm, rv, m.Momentum, m.Eps, train)
+	var y *Var
+	if withAct {
+		y = tp.BatchNormAct(x, m.W, m.B, rm, rv, m.Momentum, m.Eps, train, act, alpha)
+	} else {
+		y = tp.BatchNorm(x, m.W, m.B, rm, rv, m.Momentum, m.Eps, train)
+	}
 	if m.Training && m.NumBatchesTracked != nil {
 		n := m.NumBatchesTracked.Value
 		n.Device().Affine(n, n, 1, 1)

@@ -98,6 +98,23 @@ func spatialSize(op string, xs []int) (n, c, s int) {
 // for runningVar. In eval mode the running statistics are constants; with nil running
 // statistics the batch statistics are used in both modes (track_running_stats=False).
 func (tp *Tape) BatchNorm(x, w, b *Var, runningMean, runningVar *tensor.Tensor, momentum, eps float32, train bool) *Var {
+	return tp.batchNorm(x, w, b, runningMean, runningVar, momentum, eps, train, nil, 0, 0)
+}
+
+// BatchNormAct is act(BatchNorm(x, …)) for act ReLU, LeakyReLU or ELU (alpha its
+// parameter, as in [Tape.Unary]): on devices with [tensor.BatchNormActer] fusing act,
+// one op whose kernels apply the activation (and its derivative) inside the
+// normalisation's passes; elsewhere the two ops.
+func (tp *Tape) BatchNormAct(x, w, b *Var, runningMean, runningVar *tensor.Tensor, momentum, eps float32, train bool, act tensor.UnaryOp, alpha float32) *Var {
+	if ba, ok := x.Value.Device().(tensor.BatchNormActer); ok && ba.BatchNormActOK(act) {
+		return tp.batchNorm(x, w, b, runningMean, runningVar, momentum, eps, train, ba, act, alpha)
+	}
+	return tp.Unary(act, tp.BatchNorm(x, w, b, runningMean, runningVar, momentum, eps, train), alpha)
+}
+
+// batchNorm is BatchNorm, fused with act through ba when ba is non-nil.
+func (tp *Tape) batchNorm(x, w, b *Var, runningMean, runningVar *tensor.Tensor, momentum, eps float32, train bool,
+	ba tensor.BatchNormActer, act tensor.UnaryOp, alpha float32) *Var {
 	xs := x.Shape()
 	n, c, s := spatialSize("BatchNorm", xs)
 	checkVec("BatchNorm", "weight", w, c, xs)
@@ -121,7 +138,11 @@ func (tp *Tape) BatchNorm(x, w, b *Var, runningMean, runningVar *tensor.Tensor, 
 		mean, variance = runningMean, runningVar
 	}
 	y := tensor.New(dev, xs...)
-	dev.BatchNorm(y.Reshape(n, c, s), mean, variance, x3, wv, bv, eps, batchStats)
+	if ba != nil {
+		ba.BatchNormAct(y.Reshape(n, c, s), mean, variance, x3, wv, bv, eps, batchStats, act, alpha)
+	} else {
+		dev.BatchNorm(y.Reshape(n, c, s), mean, variance, x3, wv, bv, eps, batchStats)
+	}
 	if train {
 		m := float32(n * s)
 		updateRunning(runningMean, mean, momentum, 1)
@@ -140,7 +161,11 @@ func (tp *Tape) BatchNorm(x, w, b *Var, runningMean, runningVar *tensor.Tensor, 
 			}
 			dx := tensor.New(dev, xs...)
 			dw, db := newIf(w, dev, c), newIf(b, dev, c)
-			dev.BatchNormBackward(dx.Reshape(n, c, s), dw, db, dy.Reshape(n, c, s), x3, wv, mean, variance, eps, batchStats)
+			if ba != nil {
+				ba.BatchNormActBackward(dx.Reshape(n, c, s), dw, db, dy.Reshape(n, c, s), x3, wv, bv, mean, variance, eps, batchStats, act, alpha)
+			} else {
+				dev.BatchNormBackward(dx.Reshape(n, c, s), dw, db, dy.Reshape(n, c, s), x3, wv, mean, variance, eps, batchStats)
+			}
 			accumulate(x, dx)
 			accumulate(w, dw)
 			accumulate(b, db)

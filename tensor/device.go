@@ -231,3 +231,18 @@ type AdamWParams struct {
 	// Step is the 1-based step count used for bias correction.
 	Step int
 }
+
+// BatchNormActer is an optional Device capability (a GPU has it): BatchNorm followed by
+// an elementwise activation in the same passes over memory, saving the activation's
+// read and write of the whole tensor in both directions.
+type BatchNormActer interface {
+	// BatchNormActOK reports whether act is fused.
+	BatchNormActOK(act UnaryOp) bool
+	// BatchNormAct sets dst = act(BatchNorm(x)) with the arguments of
+	// [Device.BatchNorm]; alpha parameterises act as in [Device.Unary].
+	BatchNormAct(dst, mean, variance, x, w, b *Tensor, eps float32, train bool, act UnaryOp, alpha float32)
+	// BatchNormActBackward computes dx: [N, C, S] and, when non-nil, dw, db: [C] for
+	// BatchNormAct from dy, the gradient of its output (the pre-activation is
+	// recomputed from x, w, b, mean and variance).
+	BatchNormActBackward(dx, dw, db, dy, x, w, b, mean, variance *Tensor, eps float32, train bool, act UnaryOp, alpha float32)
+}

@@ -20,7 +20,7 @@
 // (kd·KH + kh)·KW + kw (padding rows: 31).
 //
 // The GEMM: BM×128 block tiles (BM = 16, 32, 64 or 128 by cpg) of 8 warps, BK = 16,
-// a 2–4 stage cp.async (4-byte, zero-filling) pipeline. The TF32 variants (igemm_tf32_*)
+// a cp.async (4-byte, zero-filling) pipeline (see pipeline; two stages). The TF32 variants (igemm_tf32_*)
 // use mma.sync m16n8k8 with fp32 accumulation; the exact variants (igemm_f32_*) do
 // fp32 FMAs over the same tiles (each element summed in r or p order).
 //
@@ -335,8 +335,7 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     // B gather: this thread covers position k = tid % BK of each stage and table rows
     // n = tid / BK + i·(THREADS/BK).
     const int kb = tid % BK, nrow = tid / BK;
-    int pc = pBeg + kb;  // this thread's position in the next slice to load
-    int od = pc / (Ho * Wo), oh = (pc - od * (Ho * Wo)) / Wo, ow = pc - od * (Ho * Wo) - oh * Wo;
+    const int nValid = min(BN, R - n0);  // table rows of this column tile below R
 
     float acc[MI][NI][4];
 #pragma unroll
@@ -358,28 +357,36 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
             const bool ok = m0 + m < M && p0 + k < pEnd;
             cpAsync4(as + m * LDA + k, ok ? dyb + (long long)(m0 + m) * P + p0 + k : dy, ok);
         }
-        // This thread's position p0 + kb = pc (slices load in order), at (od, oh, ow).
-        const bool pOK = pc < pEnd;
-        const int iz0 = od * sd - pd, iy0 = oh * sh - ph, ix0 = ow * sw - pw;
-        const float *xb = pOK ? xs + ((long long)iz0 * H + iy0) * W + ix0 : xs;
+        const int p = p0 + kb;
+        const bool pOK = p < pEnd;
+        int iz0 = 0, iy0 = 0, ix0 = 0;
+        const float *xb = xs;
+        if (pOK) {
+            const int od = p / (Ho * Wo), rem = p - od * (Ho * Wo);
+            const int oh = rem / Wo, ow = rem - oh * Wo;
+            iz0 = od * sd - pd;
+            iy0 = oh * sh - ph;
+            ix0 = ow * sw - pw;
+            xb = xs + ((long long)iz0 * H + iy0) * W + ix0;
+        }
 #pragma unroll
         for (int i = 0; i < BK * BN / THREADS; i++) {
             const int n = nrow + i * (THREADS / BK);
-            const int4 e = __ldg(tab + n0 + n);  // padding rows have PAD_TAP offsets
+            if (n >= nValid) continue;  // rows past R stay zero (set below)
+            const int4 e = __ldg(tab + n0 + n);
             const bool ok = pOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
                             (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
             cpAsync4(bs + n * LDB + kb, ok ? xb + e.x : x, ok);
         }
-        pc += BK;  // step to the next slice's position without a division
-        ow += BK;
-        while (ow >= Wo) {
-            ow -= Wo;
-            if (++oh == Ho) {
-                oh = 0;
-                od++;
-            }
-        }
     };
+    // Rows n ≥ nValid of B lie past R: zero them in every stage once instead of
+    // gathering zeros each slice (most of the tile for small R, e.g. 9 for one input
+    // channel and a 3×3 window). The pipeline's first barrier publishes the stores.
+    for (int e = tid; e < (BN - nValid) * BK; e += THREADS) {
+        const int n = nValid + e / BK, k = e % BK;
+#pragma unroll
+        for (int st = 0; st < STAGES; st++) smem[st * (ASZ + BSZ) + ASZ + n * LDB + k] = 0.f;
+    }
     auto math = [&](int st) {
         const float *as = smem + st * (ASZ + BSZ);
         mathStage<MI, NI, true, TF32>(acc, as, as + ASZ, wm * (MI * 16), wn * (NI * 8), g, t);
@@ -399,34 +406,33 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
             }
 }
 
-// Instantiations (pipeline stages within 48 KiB of static shared memory): BM 128
-// (2×4 warps of 4×4 mma tiles, 2 stages), 64 (2×4 of 2×4, 3 stages; at least 2 blocks
-// per SM), 32 (2×4 of 1×4; 4 stages forward, 3 filter grad; 4 blocks), 16 (1×8 of
-// 1×2, 4 stages; 4 blocks); BN = 128 throughout.
+// Instantiations: BM 128 (2×4 warps of 4×4 mma tiles), 64 (2×4 of 2×4), 32 (2×4 of
+// 1×4), 16 (1×8 of 1×2); BN = 128; double buffering (deeper pipelines and register
+// caps for more blocks per SM measured slower on an H200: the gathers want L1).
 #define IGEMM_KERNELS(SUFFIX, TF)                                                             \
     extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_128(FWD_PARAMS) {   \
         igemmForward<128, 2, 4, 4, 4, 2, TF>(FWD_ARGS);                                          \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256, 2) igemm_fwd_##SUFFIX##_64(FWD_PARAMS) {    \
-        igemmForward<64, 2, 4, 2, 4, 3, TF>(FWD_ARGS);                                           \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_64(FWD_PARAMS) {    \
+        igemmForward<64, 2, 4, 2, 4, 2, TF>(FWD_ARGS);                                           \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256, 4) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
-        igemmForward<32, 2, 4, 1, 4, 4, TF>(FWD_ARGS);                                           \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
+        igemmForward<32, 2, 4, 1, 4, 2, TF>(FWD_ARGS);                                           \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256, 4) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
-        igemmForward<16, 1, 8, 1, 2, 4, TF>(FWD_ARGS);                                           \
+    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
+        igemmForward<16, 1, 8, 1, 2, 2, TF>(FWD_ARGS);                                           \
     }                                                                                          \
     extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_128(WGRAD_PARAMS) { \
         igemmFilterGrad<128, 2, 4, 4, 4, 2, TF>(WGRAD_ARGS);                                     \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256, 2) igemm_wgrad_##SUFFIX##_64(WGRAD_PARAMS) { \
-        igemmFilterGrad<64, 2, 4, 2, 4, 3, TF>(WGRAD_ARGS);                                      \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_64(WGRAD_PARAMS) { \
+        igemmFilterGrad<64, 2, 4, 2, 4, 2, TF>(WGRAD_ARGS);                                      \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256, 4) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
-        igemmFilterGrad<32, 2, 4, 1, 4, 3, TF>(WGRAD_ARGS);                                      \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
+        igemmFilterGrad<32, 2, 4, 1, 4, 2, TF>(WGRAD_ARGS);                                      \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256, 4) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
-        igemmFilterGrad<16, 1, 8, 1, 2, 4, TF>(WGRAD_ARGS);                                      \
+    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
+        igemmFilterGrad<16, 1, 8, 1, 2, 2, TF>(WGRAD_ARGS);                                      \
     }
 
 IGEMM_KERNELS(tf32, true)

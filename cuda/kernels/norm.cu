@@ -114,14 +114,61 @@ extern "C" __global__ void layernorm_backward_params(double *part, const float *
 	}
 }
 
+// Activations fused into the BatchNorm kernels (BatchNormAct): act is tensor.UnaryOp's
+// code (ReLU, LeakyReLU or ELU) or BN_NO_ACT; the formulas are unary.cu's, except that
+// ELU's exponential is the float32 one (≤ 2 ulp; double precision made these
+// memory-bound passes compute-bound). bnAct is the forward; bnActGrad returns
+// g·act'(z) for the pre-activation z.
+#define BN_NO_ACT -1
+#define BN_RELU 8
+#define BN_LEAKYRELU 9
+#define BN_ELU 10
+
+static __device__ __forceinline__ float bnAct(int act, float z, float alpha) {
+	switch (act) {
+	case BN_RELU: {
+		int b = __float_as_int(z);
+		return __int_as_float(b & ~(b >> 31));
+	}
+	case BN_LEAKYRELU: {
+		int b = __float_as_int(z);
+		int m = b >> 31;
+		return __int_as_float(b & ~m) + alpha * __int_as_float(b & m);
+	}
+	case BN_ELU:
+		return z <= 0.0f ? alpha * expm1f(z) : z;
+	}
+	return z;
+}
+
+static __device__ __forceinline__ float bnActGrad(int act, float g, float z, float alpha) {
+	switch (act) {
+	case BN_RELU:
+		return z > 0.0f ? g : 0.0f;
+	case BN_LEAKYRELU:
+		return g * (z > 0.0f ? 1.0f : alpha);
+	case BN_ELU:
+		return z > 0.0f ? g : g * alpha * expf(z);
+	}
+	return g;
+}
+
+// bnPre returns the pre-activation z = (x − μ_c)·sc_c + sh_c with coefficients zc laid
+// out as bn_coeffs writes them.
+static __device__ __forceinline__ float bnPre(float x, const double *zc, int C, unsigned c) {
+	return (float)(((double)x - zc[c]) * zc[C + c] + zc[2 * C + c]);
+}
+
 // bn_partial: block (c, p) reduces channel c of x: [N, C, S] over the slice
 // [p·chunk, (p+1)·chunk) of its M = N·S elements (position m = n·S + s).
 //   mode 0: part[p·C + c] = Σ x
 //   mode 1: part[p·C + c] = Σ (x − coef[c])²                (coef[c]: the float64 mean)
 //   mode 2: part[(2p)·C + c] = Σ dy, part[(2p+1)·C + c] = Σ dy·(x − coef[c])·coef[C + c]
+// In mode 2 with act ≠ BN_NO_ACT, dy is the gradient of act(z) and is first turned
+// into that of z = bnPre(x, zc) (the forward's pre-activation).
 extern "C" __global__ void bn_partial(double *part, const float *x, const float *dy,
                                       const double *coef, int N, int C, int S, int chunk,
-                                      int mode) {
+                                      int mode, const double *zc, int act, float alpha) {
 	__shared__ double sh[64];
 	int c = blockIdx.x, p = blockIdx.y;
 	long long M = (long long)N * S;
@@ -140,7 +187,9 @@ extern "C" __global__ void bn_partial(double *part, const float *x, const float 
 			double e = v - mu;
 			a += e * e;
 		} else {
-			double g = (double)dy[k];
+			float gf = dy[k];
+			if (act != BN_NO_ACT) gf = bnActGrad(act, gf, bnPre(x[k], zc, C, c), alpha);
+			double g = (double)gf;
 			a += g;
 			b += g * (v - mu) * r;
 		}
@@ -169,13 +218,14 @@ extern "C" __global__ void bn_coeffs(double *coef, const float *mean, const floa
 	}
 }
 
-// bn_apply: dst = (x − μ_c)·sc_c + sh_c over x: [N, C, S], coefficients from bn_coeffs.
+// bn_apply: dst = act((x − μ_c)·sc_c + sh_c) over x: [N, C, S], coefficients from
+// bn_coeffs (act BN_NO_ACT: none).
 extern "C" __global__ void bn_apply(float *dst, const float *x, const double *coef, int C, int S,
-                                    long long n) {
+                                    long long n, int act, float alpha) {
 	for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;
 	     i += (long long)blockDim.x * gridDim.x) {
 		unsigned c = ((unsigned)i / (unsigned)S) % (unsigned)C; // n < 2³¹ (checked on the host)
-		dst[i] = (float)(((double)x[i] - coef[c]) * coef[C + c] + coef[2 * C + c]);
+		dst[i] = bnAct(act, bnPre(x[i], coef, C, c), alpha);
 	}
 }
 
@@ -192,19 +242,23 @@ extern "C" __global__ void bn_backward_coeffs(double *coef, const float *mean, c
 }
 
 // bn_backward_apply: dx over [N, C, S]. Train: dx = k·(dy − a − x̂·b) with k = coef[2C+c],
-// a = coef[3C+c] = Σdy/M, b = coef[4C+c] = Σdy·x̂/M; eval: dx = dy·k.
+// a = coef[3C+c] = Σdy/M, b = coef[4C+c] = Σdy·x̂/M; eval: dx = dy·k. With act ≠
+// BN_NO_ACT, dy is first turned into the gradient of the pre-activation (see
+// bn_partial).
 extern "C" __global__ void bn_backward_apply(float *dx, const float *dy, const float *x,
                                              const double *coef, int C, int S, long long n,
-                                             int train) {
+                                             int train, const double *zc, int act, float alpha) {
 	for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n;
 	     i += (long long)blockDim.x * gridDim.x) {
 		unsigned c = ((unsigned)i / (unsigned)S) % (unsigned)C;
 		double k = coef[2 * C + c];
+		float gf = dy[i];
+		if (act != BN_NO_ACT) gf = bnActGrad(act, gf, bnPre(x[i], zc, C, c), alpha);
 		if (!train) {
-			dx[i] = (float)((double)dy[i] * k);
+			dx[i] = (float)((double)gf * k);
 			continue;
 		}
 		double h = ((double)x[i] - coef[c]) * coef[C + c];
-		dx[i] = (float)(k * ((double)dy[i] - coef[3 * C + c] - h * coef[4 * C + c]));
+		dx[i] = (float)(k * ((double)gf - coef[3 * C + c] - h * coef[4 * C + c]));
 	}
 }
