@@ -186,7 +186,7 @@ func (d *Device) ConvFilterGrad(dw, x, dy *tensor.Tensor, g tensor.ConvGeom, gro
 		d.launch("igemm", igemmKernel("wgrad", d.TF32(), bm), grid, [3]int{igemmThreads}, 0,
 			part, x, dy, tab, cpg, rows, positions, cout, cin, cinG,
 			q.out[0], q.out[1], q.out[2], q.in[0], q.in[1], q.in[2],
-			q.s[0], q.s[1], q.s[2], q.p[0], q.p[1], q.p[2], n, chunks, l)
+			q.s[0], q.s[1], q.s[2], q.p[0], q.p[1], q.p[2], n, chunks, l, igemmPackTaps(&q))
 	}
 	total := groups * mr
 	d.launch("igemm", "igemm_wgrad_reduce", [3]int{blocks(total, threadsPerBlock)}, [3]int{threadsPerBlock}, 0,

@@ -147,6 +147,18 @@ func igemmMaskTaps(ks int) int {
 	return 0
 }
 
+// igemmPackTaps reports whether the filter-gradient kernel may keep its table rows in
+// registers with the tap offsets packed in 10 bits each: Dilation·(Kernel−1) < 1024
+// on every axis.
+func igemmPackTaps(q *winGeom) bool {
+	for i := range q.k {
+		if q.d[i]*(q.k[i]-1) >= 1<<10 {
+			return false
+		}
+	}
+	return true
+}
+
 // igemmCheck panics when a convolution's sizes overflow the 32-bit index math of
 // igemm.cu: the columns S·∏Out, a sample's elements and the row-table offsets.
 func igemmCheck(op string, n, cin, cout int, q *winGeom) {

@@ -23,6 +23,7 @@ var igemmCases = []igemmCase{
 	{2, 8, 8, 1, []int{6, 6}, []int{1, 1}, nil, nil, nil},
 	{1, 3, 2, 1, []int{4, 5, 6}, []int{2, 3, 3}, []int{1, 2, 1}, []int{0, 1, 2}, []int{2, 1, 1}},
 	{2, 2, 3, 1, []int{9, 8}, []int{7, 5}, nil, []int{3, 2}, nil}, // 35 taps: no tap mask
+	{1, 2, 3, 1, []int{1300}, []int{3}, nil, nil, []int{600}},     // tap offset 1200: not packed
 }
 
 func (c igemmCase) String() string {
@@ -258,6 +259,29 @@ func TestIgemmForwardPlan(t *testing.T) {
 		}
 		if splits > 1 && splits*ySize > igemmPartBudget {
 			t.Errorf("%s: partial outputs of %d elements", c.name, splits*ySize)
+		}
+	}
+}
+
+// TestIgemmPackTaps checks when the filter gradient may pack tap offsets in 10 bits.
+func TestIgemmPackTaps(t *testing.T) {
+	for _, c := range []struct {
+		k, d []int
+		want bool
+	}{
+		{[]int{3, 3}, []int{1, 1}, true},
+		{[]int{3, 3, 3}, []int{2, 2, 2}, true},
+		{[]int{3}, []int{511}, true},
+		{[]int{3}, []int{512}, false},
+		{[]int{1025, 1}, []int{1, 1}, false},
+	} {
+		in := make([]int, len(c.k))
+		for i := range in {
+			in[i] = c.d[i]*(c.k[i]-1) + 1
+		}
+		q := toWinGeom(tensor.NewConvGeom(in, c.k, nil, nil, c.d))
+		if got := igemmPackTaps(&q); got != c.want {
+			t.Errorf("kernel %v dilation %v: igemmPackTaps %v, want %v", c.k, c.d, got, c.want)
 		}
 	}
 }

@@ -227,6 +227,17 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
         }
     }
     const int2 *tap = reinterpret_cast<const int2 *>(tab + tabRows);
+    // Mask path: this thread's table entries of the next slice to load, fetched one
+    // slice ahead so that no gather waits on a table load.
+    constexpr int NB = BK * BN / THREADS;
+    int2 nxt[NB];
+    auto fetch = [&](int kt) {
+        if (KS > 0 && kt < kEnd) {
+#pragma unroll
+            for (int i = 0; i < NB; i++) nxt[i] = __ldg(tap + kt * BK + krow + i * (THREADS / BN));
+        }
+    };
+    fetch(kBeg);
     const float *wg = w + (long long)gi * M * R;
 
     float acc[MI][NI][4];
@@ -249,19 +260,26 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
             const bool ok = m0 + m < M && k0 + k < R;
             cpAsync4(as + m * LDA + k, ok ? wg + (long long)(m0 + m) * R + k0 + k : w, ok);
         }
+        if (KS > 0) {  // slices load in order: nxt holds slice kt's entries
+            int2 cur[NB];
 #pragma unroll
-        for (int i = 0; i < BK * BN / THREADS; i++) {
-            const int k = krow + i * (THREADS / BN);
-            if (KS > 0) {
-                const int2 e = __ldg(tap + k0 + k);  // padding rows have tap 31: never set
-                const bool ok = (mask >> e.y) & 1u;
-                cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
-            } else {
-                const int4 e = __ldg(tab + k0 + k);  // padding rows have PAD_TAP offsets
-                const bool ok = colOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
-                                (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
-                cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
+            for (int i = 0; i < NB; i++) cur[i] = nxt[i];
+            fetch(kt + 1);
+#pragma unroll
+            for (int i = 0; i < NB; i++) {
+                const int k = krow + i * (THREADS / BN);
+                const bool ok = (mask >> cur[i].y) & 1u;  // padding rows have tap 31: never set
+                cpAsync4(bs + k * LDB + j, ok ? xb + cur[i].x : x, ok);
             }
+            return;
+        }
+#pragma unroll
+        for (int i = 0; i < NB; i++) {
+            const int k = krow + i * (THREADS / BN);
+            const int4 e = __ldg(tab + k0 + k);  // padding rows have PAD_TAP offsets
+            const bool ok = colOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
+                            (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
+            cpAsync4(bs + k * LDB + j, ok ? xb + e.x : x, ok);
         }
     };
 
@@ -302,12 +320,16 @@ __device__ __forceinline__ void igemmForward(FWD_PARAMS) {
     float *__restrict__ part, const float *__restrict__ x, const float *__restrict__ dy,     \
         const int4 *__restrict__ tab, int M, int R, int P, int coutTotal, int cinTotal,      \
         int cinG, int Do, int Ho, int Wo, int D, int H, int W, int sd, int sh, int sw, int pd, \
-        int ph, int pw, int S, int chunks, int L
-#define WGRAD_ARGS \
-    part, x, dy, tab, M, R, P, coutTotal, cinTotal, cinG, Do, Ho, Wo, D, H, W, sd, sh, sw, pd, ph, pw, S, chunks, L
+        int ph, int pw, int S, int chunks, int L, int packed
+#define WGRAD_ARGS                                                                                \
+    part, x, dy, tab, M, R, P, coutTotal, cinTotal, cinG, Do, Ho, Wo, D, H, W, sd, sh, sw, pd, ph, pw, S, \
+        chunks, L, packed
 
 // igemmFilterGrad: part[z, m, r] = Σ_{p in chunk} dy[s, gi·cpg + m, p]·cols(x_s)[r, p]
-// for z = (gi·S + s)·chunks + c; M = cpg, columns r < R.
+// for z = (gi·S + s)·chunks + c; M = cpg, columns r < R. A thread gathers the same 8
+// table rows in every slice: with packed (every tap offset below 1024) it keeps them
+// in registers (offset, and the three tap offsets in 10 bits each), else it reads the
+// table per element.
 template <int BM, int WM, int WN, int MI, int NI, int STAGES, bool TF32>
 __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     constexpr int LDA = BK + 4, LDB = BK + 4;
@@ -336,6 +358,20 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     // n = tid / BK + i·(THREADS/BK).
     const int kb = tid % BK, nrow = tid / BK;
     const int nValid = min(BN, R - n0);  // table rows of this column tile below R
+    constexpr int NB = BK * BN / THREADS;
+    int roff[NB];
+    unsigned rtap[NB];
+#pragma unroll
+    for (int i = 0; i < NB; i++) {
+        const int n = nrow + i * (THREADS / BK);
+        roff[i] = 0;
+        rtap[i] = 0;
+        if (packed && n < nValid) {
+            const int4 e = __ldg(tab + n0 + n);
+            roff[i] = e.x;
+            rtap[i] = (unsigned)e.y | (unsigned)e.z << 10 | (unsigned)e.w << 20;
+        }
+    }
 
     float acc[MI][NI][4];
 #pragma unroll
@@ -370,9 +406,17 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
             xb = xs + ((long long)iz0 * H + iy0) * W + ix0;
         }
 #pragma unroll
-        for (int i = 0; i < BK * BN / THREADS; i++) {
+        for (int i = 0; i < NB; i++) {
             const int n = nrow + i * (THREADS / BK);
             if (n >= nValid) continue;  // rows past R stay zero (set below)
+            if (packed) {
+                const unsigned tp = rtap[i];
+                const bool ok = pOK && (unsigned)(iz0 + (int)(tp & 1023u)) < (unsigned)D &&
+                                (unsigned)(iy0 + (int)((tp >> 10) & 1023u)) < (unsigned)H &&
+                                (unsigned)(ix0 + (int)(tp >> 20)) < (unsigned)W;
+                cpAsync4(bs + n * LDB + kb, ok ? xb + roff[i] : x, ok);
+                continue;
+            }
             const int4 e = __ldg(tab + n0 + n);
             const bool ok = pOK && (unsigned)(iz0 + e.y) < (unsigned)D &&
                             (unsigned)(iy0 + e.z) < (unsigned)H && (unsigned)(ix0 + e.w) < (unsigned)W;
@@ -407,8 +451,10 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
 }
 
 // Instantiations: BM 128 (2×4 warps of 4×4 mma tiles), 64 (2×4 of 2×4), 32 (2×4 of
-// 1×4), 16 (1×8 of 1×2); BN = 128; double buffering (deeper pipelines and register
-// caps for more blocks per SM measured slower on an H200: the gathers want L1).
+// 1×4; at least 3 blocks per SM), 16 (1×8 of 1×2; 3 blocks); BN = 128; double
+// buffering. Measured on an H200 (gpubench, same machine): 3 blocks for the small
+// tiles beat their uncapped registers (U-Net 3D 23.4 vs 24.0 ms); deeper pipelines
+// were slower (the gathers want L1).
 #define IGEMM_KERNELS(SUFFIX, TF)                                                             \
     extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_128(FWD_PARAMS) {   \
         igemmForward<128, 2, 4, 4, 4, 2, TF>(FWD_ARGS);                                          \
@@ -416,10 +462,10 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_64(FWD_PARAMS) {    \
         igemmForward<64, 2, 4, 2, 4, 2, TF>(FWD_ARGS);                                           \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
+    extern "C" __global__ void __launch_bounds__(256, 3) igemm_fwd_##SUFFIX##_32(FWD_PARAMS) {    \
         igemmForward<32, 2, 4, 1, 4, 2, TF>(FWD_ARGS);                                           \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
+    extern "C" __global__ void __launch_bounds__(256, 3) igemm_fwd_##SUFFIX##_16(FWD_PARAMS) {    \
         igemmForward<16, 1, 8, 1, 2, 2, TF>(FWD_ARGS);                                           \
     }                                                                                          \
     extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_128(WGRAD_PARAMS) { \
@@ -428,10 +474,10 @@ __device__ __forceinline__ void igemmFilterGrad(WGRAD_PARAMS) {
     extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_64(WGRAD_PARAMS) { \
         igemmFilterGrad<64, 2, 4, 2, 4, 2, TF>(WGRAD_ARGS);                                      \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
+    extern "C" __global__ void __launch_bounds__(256, 3) igemm_wgrad_##SUFFIX##_32(WGRAD_PARAMS) { \
         igemmFilterGrad<32, 2, 4, 1, 4, 2, TF>(WGRAD_ARGS);                                      \
     }                                                                                          \
-    extern "C" __global__ void __launch_bounds__(256) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
+    extern "C" __global__ void __launch_bounds__(256, 3) igemm_wgrad_##SUFFIX##_16(WGRAD_PARAMS) { \
         igemmFilterGrad<16, 1, 8, 1, 2, 2, TF>(WGRAD_ARGS);                                      \
     }
 
