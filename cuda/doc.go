@@ -20,6 +20,13 @@
 // SELFSUP_TF32=1 switches large products to TF32 tensor cores (mma.sync m16n8k8 with
 // cp.async double buffering, fp32 accumulate).
 //
+// Convolutions with TF32 on run as an implicit GEMM on tensor cores (kernels/igemm.cu:
+// [Device.ConvForward], [Device.ConvForwardBias], [Device.ConvInputGrad],
+// [Device.ConvFilterGrad]): the im2col columns are gathered from the image into shared
+// memory through a per-geometry row table, never written to global memory; the filter
+// gradient sums deterministic partial products over position chunks. BatchNorm followed
+// by ReLU, LeakyReLU or ELU runs fused ([Device.BatchNormAct]).
+//
 // The PTX is committed; `go generate ./cuda` rebuilds it with nvcc
 // (../shared/tools/cuda-setup.sh installs nvcc 11.8 and clang-14) and records checksums
 // that a CPU-side test compares with the .cu sources. scripts/gpu-build.sh builds the
