@@ -276,8 +276,13 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 				kern.fn(kc, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
 				continue
 			}
-			if e := edgeFor(kern, rows); e != nil {
-				e.fn(kc, e.mr, as, rs, cs, bs, tmp, nr, blk.alpha)
+			e := edgeFor(kern, rows)
+			if e != nil && rows == e.mr && cols == nr { // the edge kernel's tile is all in C
+				e.fn(kc, e.mr, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
+				continue
+			}
+			if e != nil {
+				e.fn(kc, e.mr, as, rs, cs, bs, tmp, nr, blk.alpha, false)
 			} else {
 				kern.fn(kc, as, rs, cs, bs, tmp, nr, blk.alpha, false)
 			}

@@ -176,6 +176,11 @@ func TestSgemmLarge(t *testing.T) {
 			{m: 301, n: 97, k: 530, alpha: 1, beta: 0},
 			{m: 301, n: 97, k: 530, pad: 1024 - 530, alpha: 1, beta: 0.5},
 			{transA: true, transB: true, m: 67, n: 1100, k: 260, pad: 2, alpha: 0.5, beta: 1},
+			// Rows 14·k + 8 and 14·k + 4: full 8×32 and 4×32 edge tiles accumulate into C
+			// directly over several kc blocks.
+			{m: 22, n: 96, k: 600, alpha: 1, beta: 0},
+			{m: 36, n: 70, k: 530, pad: 3, alpha: -0.5, beta: 1},
+			{transA: true, m: 18, n: 64, k: 700, alpha: 1.5, beta: 0.25},
 		} {
 			t.Run(fmt.Sprintf("%s/%v", kern.name, tc), func(t *testing.T) { check(t, kern, 2, tc) })
 		}

@@ -28,7 +28,7 @@ type kernel struct {
 // strip: fn computes the mr×nr tile c = alpha·A·B like kernel.fn with acc = false.
 type edgeKernel struct {
 	mr int
-	fn func(kc, mr int, a []float32, rs, cs int, b, c []float32, ldc int, alpha float32)
+	fn func(kc, mr int, a []float32, rs, cs int, b, c []float32, ldc int, alpha float32, acc bool)
 }
 
 // generic is the pure-Go 4×4 micro-kernel, used where no assembly kernel applies.

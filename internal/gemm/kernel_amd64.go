@@ -100,18 +100,18 @@ func packStrips32Asm(dst, src []float32, kc, strips, ldb int) {
 
 // sgemmKernel4x32 and sgemmKernel8x32 are AVX-512 kernels for a partial last strip of
 // 1–4 or 5–8 rows: c (row stride ldc) = alpha times kc ≥ 1 steps of A (element (r, p)
-// at a[r·rs + p·cs]) by packed b (32 per step); they never read c.
+// at a[r·rs + p·cs]) by packed b (32 per step), or c += that when acc ≠ 0.
 //
 //go:noescape
-func sgemmKernel4x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+func sgemmKernel4x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, acc int)
 
 //go:noescape
-func sgemmKernel8x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+func sgemmKernel8x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, acc int)
 
 // edgeAVX512 wraps an edge kernel with the bounds checks of checkTile.
-func edgeAVX512(f func(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)) func(kc, mr int, a []float32, rs, cs int, b, c []float32, ldc int, alpha float32) {
-	return func(kc, mr int, a []float32, rs, cs int, b, c []float32, ldc int, alpha float32) {
+func edgeAVX512(f func(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, acc int)) func(kc, mr int, a []float32, rs, cs int, b, c []float32, ldc int, alpha float32, acc bool) {
+	return func(kc, mr int, a []float32, rs, cs int, b, c []float32, ldc int, alpha float32, acc bool) {
 		checkTile(kc, a, rs, cs, b, c, ldc, mr, 32)
-		f(kc, &a[0], rs, cs, &b[0], &c[0], ldc, alpha)
+		f(kc, &a[0], rs, cs, &b[0], &c[0], ldc, alpha, b2i(acc))
 	}
 }

@@ -507,11 +507,12 @@ pack_strip:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel4x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+// func sgemmKernel4x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, acc int)
 //
-// The 4×32 edge kernel for the last, partial strip of rows: c = alpha·A·B with A's
-// element (r, p) at a + (r·rs + p·cs)·4 bytes, kc ≥ 1. It never reads c.
-TEXT ·sgemmKernel4x32(SB), NOSPLIT, $0-60
+// The 4×32 edge kernel for the last, partial strip of rows: c = alpha·A·B (acc = 0,
+// c not read) or c += alpha·A·B (acc ≠ 0) with A's element (r, p) at a + (r·rs + p·cs)·4
+// bytes, kc ≥ 1.
+TEXT ·sgemmKernel4x32(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -548,6 +549,15 @@ sgemmKernel4x32_loop:
 	JNZ  sgemmKernel4x32_loop
 
 	VBROADCASTSS alpha+56(FP), Z30
+	CMPQ         acc+64(FP), $0
+	JEQ          sgemmKernel4x32_put
+	ADD512(Z0, Z1)
+	ADD512(Z2, Z3)
+	ADD512(Z4, Z5)
+	ADD512(Z6, Z7)
+	VZEROUPPER
+	RET
+sgemmKernel4x32_put:
 	PUT512(Z0, Z1)
 	PUT512(Z2, Z3)
 	PUT512(Z4, Z5)
@@ -555,11 +565,12 @@ sgemmKernel4x32_loop:
 	VZEROUPPER
 	RET
 
-// func sgemmKernel8x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32)
+// func sgemmKernel8x32(kc int, a *float32, rs, cs int, b, c *float32, ldc int, alpha float32, acc int)
 //
-// The 8×32 edge kernel for the last, partial strip of rows: c = alpha·A·B with A's
-// element (r, p) at a + (r·rs + p·cs)·4 bytes, kc ≥ 1. It never reads c.
-TEXT ·sgemmKernel8x32(SB), NOSPLIT, $0-60
+// The 8×32 edge kernel for the last, partial strip of rows: c = alpha·A·B (acc = 0,
+// c not read) or c += alpha·A·B (acc ≠ 0) with A's element (r, p) at a + (r·rs + p·cs)·4
+// bytes, kc ≥ 1.
+TEXT ·sgemmKernel8x32(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -608,6 +619,19 @@ sgemmKernel8x32_loop:
 	JNZ  sgemmKernel8x32_loop
 
 	VBROADCASTSS alpha+56(FP), Z30
+	CMPQ         acc+64(FP), $0
+	JEQ          sgemmKernel8x32_put
+	ADD512(Z0, Z1)
+	ADD512(Z2, Z3)
+	ADD512(Z4, Z5)
+	ADD512(Z6, Z7)
+	ADD512(Z8, Z9)
+	ADD512(Z10, Z11)
+	ADD512(Z12, Z13)
+	ADD512(Z14, Z15)
+	VZEROUPPER
+	RET
+sgemmKernel8x32_put:
 	PUT512(Z0, Z1)
 	PUT512(Z2, Z3)
 	PUT512(Z4, Z5)
