@@ -109,6 +109,12 @@ func unaryForward(op UnaryOp, d, s []float32, alpha float32) {
 			d[i] = float32(tanhF(float64(v)))
 		}
 	case SiLU:
+		i := 0
+		if useAVX512Math && len(d) >= 8 {
+			i = len(d) &^ 7
+			siluAVX512(&d[0], &s[0], nil, i, &fastMathConsts[0])
+		}
+		d, s = d[i:], s[i:]
 		var tmp [expChunk]float32
 		for lo := 0; lo < len(d); lo += expChunk {
 			dd, ss := d[lo:min(lo+expChunk, len(d))], s[lo:]
@@ -224,6 +230,12 @@ func unaryBackward(op UnaryOp, d, g, x, y []float32, alpha float32) {
 			d[i] = g[i] * (1 - t*t)
 		}
 	case SiLU:
+		i := 0
+		if useAVX512Math && n >= 8 {
+			i = n &^ 7
+			siluAVX512(&d[0], &x[0], &g[0], i, &fastMathConsts[0])
+		}
+		d, g, x, n = d[i:], g[i:], x[i:], n-i
 		var tmp [expChunk]float32
 		for lo := 0; lo < n; lo += expChunk {
 			hi := min(lo+expChunk, n)

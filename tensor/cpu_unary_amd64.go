@@ -30,3 +30,9 @@ func eluBackwardAVX512(d, dy, x *float32, n int, alpha float64, c *float64)
 //
 //go:noescape
 func eluForwardAVX512(d, x *float32, n int, alpha float64, c *float64)
+
+// siluAVX512 sets out[i] = x·σ(x) (grad nil) or grad[i]·σ(x)·(1 + x·(1 − σ(x))),
+// x = x[i], for i < n (a multiple of 8); c is &fastMathConsts[0].
+//
+//go:noescape
+func siluAVX512(out, x, grad *float32, n int, c *float64)

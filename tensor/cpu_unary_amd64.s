@@ -275,3 +275,50 @@ elufnext:
 elufdone:
 	VZEROUPPER
 	RET
+
+// func siluAVX512(out, x, grad *float32, n int, c *float64)
+// out[i] = x/(1 + e^−x) (grad nil) or grad[i]·s·(1 + x·e^−x·s) with s = 1/(1 + e^−x),
+// x = x[i], for i < n (a multiple of 8), in float64 lanes (the degree-7 exponential).
+TEXT ·siluAVX512(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ c+32(FP), R8
+	LOADEXPCONSTS
+	VBROADCASTSD 120(R8), Z26 // 0
+	VBROADCASTSD 112(R8), Z31 // 1
+
+siluloop:
+	CMPQ CX, $8
+	JLT siludone
+	VCVTPS2PD (SI), Z0        // x
+	VSUBPD Z0, Z26, Z6        // −x
+	EXPZ7(Z6, Z7, Z1, Z2)     // e = e^(−x)
+	VADDPD Z31, Z7, Z8        // 1 + e
+	TESTQ DX, DX
+	JNZ silubackward
+	VDIVPD Z8, Z0, Z12        // x/(1 + e)
+	JMP silustore
+
+silubackward:
+	VDIVPD Z8, Z31, Z9        // s = 1/(1 + e)
+	VMULPD Z9, Z7, Z10        // e·s = 1 − s (at most 1: no overflow below)
+	VMULPD Z0, Z10, Z10       // x·e·s
+	VADDPD Z31, Z10, Z10      // 1 + x·e·s
+	VMULPD Z9, Z10, Z12       // s·(1 + x·e·s)
+	VCVTPS2PD (DX), Z13
+	VMULPD Z13, Z12, Z12
+	ADDQ $32, DX
+
+silustore:
+	VCVTPD2PS Z12, Y12
+	VMOVUPS Y12, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP siluloop
+
+siludone:
+	VZEROUPPER
+	RET

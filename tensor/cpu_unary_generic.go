@@ -24,3 +24,8 @@ func eluBackwardAVX512(d, dy, x *float32, n int, alpha float64, c *float64) {
 func eluForwardAVX512(d, x *float32, n int, alpha float64, c *float64) {
 	panic("tensor: eluForwardAVX512 without assembly")
 }
+
+// siluAVX512 is never called in this build.
+func siluAVX512(out, x, grad *float32, n int, c *float64) {
+	panic("tensor: siluAVX512 without assembly")
+}
