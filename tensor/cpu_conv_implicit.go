@@ -193,6 +193,10 @@ func convForwardData(yd, xd, wd []float32, g ConvGeom, groups, n, cin, cout int)
 	if n == 0 || o == 0 {
 		return
 	}
+	if convRowsOK(g) {
+		convForwardRows(yd, xd, wd, g, groups, n, cin, cout)
+		return
+	}
 	tab := newConvTables(g)
 	pointwise := isPointwiseGeom(g)
 	threads := 1

@@ -40,6 +40,16 @@ var implicitCases = []implicitCase{
 	// Large enough to run on several threads, with ranges that split samples.
 	{n: 3, cin: 16, cout: 32, groups: 1, in: []int{21, 40}, k: []int{3, 3}, pad: []int{1}},
 	{n: 3, cin: 32, cout: 64, groups: 2, in: []int{17, 33}, k: []int{3, 3}, pad: []int{1}},
+	// 3-D, stride 1, the last output axis a multiple of 32: the packing-free path (on
+	// AVX-512) for the forward and the input gradient; 16, 22 and 36 output channels
+	// take its partial strips.
+	{n: 2, cin: 3, cout: 5, groups: 1, in: []int{2, 6, 32}, k: []int{3, 3, 3}, pad: []int{1}},
+	{n: 3, cin: 16, cout: 16, groups: 1, in: []int{3, 5, 64}, k: []int{3, 3, 3}, pad: []int{1}},
+	{n: 2, cin: 8, cout: 22, groups: 1, in: []int{4, 5, 32}, k: []int{3, 3, 3}, pad: []int{1}},
+	{n: 1, cin: 4, cout: 4, groups: 1, in: []int{5, 4, 40}, k: []int{1, 3, 5}, dil: []int{2}, pad: []int{0, 2, 0}},
+	{n: 2, cin: 8, cout: 12, groups: 2, in: []int{3, 5, 32}, k: []int{3, 3, 3}, pad: []int{1}},
+	{n: 2, cin: 5, cout: 3, groups: 1, in: []int{2, 4, 32}, k: []int{1, 1, 1}},
+	{n: 2, cin: 32, cout: 36, groups: 1, in: []int{4, 6, 64}, k: []int{3, 3, 3}, pad: []int{1}},
 }
 
 func randTensor(r *rand.Rand, shape ...int) *tensor.Tensor {

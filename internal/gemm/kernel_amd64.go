@@ -11,6 +11,24 @@ import (
 // kernels lists the micro-kernels this machine can run, fastest first.
 var kernels = amd64Kernels()
 
+func init() {
+	if cpu.X86.HasAVX512F {
+		rowsKernels = &[3]rowsKernel{sgemmKernelRows14x32, sgemmKernelRows8x32, sgemmKernelRows4x32}
+	}
+}
+
+// sgemmKernelRows14x32, sgemmKernelRows8x32 and sgemmKernelRows4x32 are the AVX-512
+// kernels of SgemmRowsSerial (see rowsKernel): B rows read in place at x + offs[p].
+//
+//go:noescape
+func sgemmKernelRows14x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
+
+//go:noescape
+func sgemmKernelRows8x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
+
+//go:noescape
+func sgemmKernelRows4x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
+
 // amd64Kernels picks the kernels the CPU supports. Block sizes were tuned on a
 // Sapphire Rapids core (48 KiB L1d, 2 MiB L2).
 func amd64Kernels() []*kernel {
@@ -59,13 +77,6 @@ func checkTile(kc int, a []float32, rs, cs int, b, c []float32, ldc, mr, nr int)
 	if kc < 1 || rs < 0 || cs < 0 || len(a) < (mr-1)*rs+(kc-1)*cs+1 || len(b) < kc*nr || ldc < nr || len(c) < (mr-1)*ldc+nr {
 		panic(fmt.Sprintf("gemm: kernel %dx%d: kc=%d rs=%d cs=%d len(a)=%d len(b)=%d len(c)=%d ldc=%d", mr, nr, kc, rs, cs, len(a), len(b), len(c), ldc))
 	}
-}
-
-func b2i(v bool) int {
-	if v {
-		return 1
-	}
-	return 0
 }
 
 // sgemmSmallAVX512 computes C[m×n] = alpha·A·B + beta·C for 1 ≤ n ≤ 32 straight from

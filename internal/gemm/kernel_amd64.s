@@ -642,3 +642,172 @@ sgemmKernel8x32_put:
 	PUT512(Z14, Z15)
 	VZEROUPPER
 	RET
+
+// Rows kernels: the B strip is read in place, not packed: step p's 32 values are at
+// x + offs[p]·4 bytes (offs: int elements, readable up to offs[kc+7]: the rows of
+// step p+8 are prefetched). A is a packed strip (row r of step p at
+// a + (p·cs + r)·4 bytes). c = alpha·A·B (acc = 0) or c += alpha·A·B. R11 = x,
+// R13 walks offs, R14 is the step's offset, R12 = cs in bytes.
+#define ROWSB \
+	MOVQ       64(R13), R14; \
+	PREFETCHT0 (R11)(R14*4); \
+	PREFETCHT0 64(R11)(R14*4); \
+	MOVQ       (R13), R14; \
+	VMOVUPS    (R11)(R14*4), Z28; \
+	VMOVUPS    64(R11)(R14*4), Z29; \
+	ADDQ       $8, R13
+
+// func sgemmKernelRows14x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
+TEXT ·sgemmKernelRows14x32(SB), NOSPLIT, $0-72
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ cs+16(FP), R12
+	SHLQ $2, R12
+	MOVQ x+24(FP), R11
+	MOVQ offs+32(FP), R13
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), BX
+	SHLQ $2, BX
+	ZERO512
+sgemmKernelRows14x32_loop:
+	ROWSB
+	ROW512(0(SI), Z30, Z0, Z1)
+	ROW512(4(SI), Z31, Z2, Z3)
+	ROW512(8(SI), Z30, Z4, Z5)
+	ROW512(12(SI), Z31, Z6, Z7)
+	ROW512(16(SI), Z30, Z8, Z9)
+	ROW512(20(SI), Z31, Z10, Z11)
+	ROW512(24(SI), Z30, Z12, Z13)
+	ROW512(28(SI), Z31, Z14, Z15)
+	ROW512(32(SI), Z30, Z16, Z17)
+	ROW512(36(SI), Z31, Z18, Z19)
+	ROW512(40(SI), Z30, Z20, Z21)
+	ROW512(44(SI), Z31, Z22, Z23)
+	ROW512(48(SI), Z30, Z24, Z25)
+	ROW512(52(SI), Z31, Z26, Z27)
+	ADDQ R12, SI
+	DECQ CX
+	JNZ  sgemmKernelRows14x32_loop
+
+	VBROADCASTSS alpha+56(FP), Z30
+	CMPQ         acc+64(FP), $0
+	JEQ          sgemmKernelRows14x32_put
+	ADDALL512
+	VZEROUPPER
+	RET
+sgemmKernelRows14x32_put:
+	PUTALL512
+	VZEROUPPER
+	RET
+
+// func sgemmKernelRows8x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
+TEXT ·sgemmKernelRows8x32(SB), NOSPLIT, $0-72
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ cs+16(FP), R12
+	SHLQ $2, R12
+	MOVQ x+24(FP), R11
+	MOVQ offs+32(FP), R13
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), BX
+	SHLQ $2, BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+sgemmKernelRows8x32_loop:
+	ROWSB
+	ROW512(0(SI), Z30, Z0, Z1)
+	ROW512(4(SI), Z31, Z2, Z3)
+	ROW512(8(SI), Z30, Z4, Z5)
+	ROW512(12(SI), Z31, Z6, Z7)
+	ROW512(16(SI), Z30, Z8, Z9)
+	ROW512(20(SI), Z31, Z10, Z11)
+	ROW512(24(SI), Z30, Z12, Z13)
+	ROW512(28(SI), Z31, Z14, Z15)
+	ADDQ R12, SI
+	DECQ CX
+	JNZ  sgemmKernelRows8x32_loop
+
+	VBROADCASTSS alpha+56(FP), Z30
+	CMPQ         acc+64(FP), $0
+	JEQ          sgemmKernelRows8x32_put
+	ADD512(Z0, Z1)
+	ADD512(Z2, Z3)
+	ADD512(Z4, Z5)
+	ADD512(Z6, Z7)
+	ADD512(Z8, Z9)
+	ADD512(Z10, Z11)
+	ADD512(Z12, Z13)
+	ADD512(Z14, Z15)
+	VZEROUPPER
+	RET
+sgemmKernelRows8x32_put:
+	PUT512(Z0, Z1)
+	PUT512(Z2, Z3)
+	PUT512(Z4, Z5)
+	PUT512(Z6, Z7)
+	PUT512(Z8, Z9)
+	PUT512(Z10, Z11)
+	PUT512(Z12, Z13)
+	PUT512(Z14, Z15)
+	VZEROUPPER
+	RET
+
+// func sgemmKernelRows4x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
+TEXT ·sgemmKernelRows4x32(SB), NOSPLIT, $0-72
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ cs+16(FP), R12
+	SHLQ $2, R12
+	MOVQ x+24(FP), R11
+	MOVQ offs+32(FP), R13
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), BX
+	SHLQ $2, BX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+sgemmKernelRows4x32_loop:
+	ROWSB
+	ROW512(0(SI), Z30, Z0, Z1)
+	ROW512(4(SI), Z31, Z2, Z3)
+	ROW512(8(SI), Z30, Z4, Z5)
+	ROW512(12(SI), Z31, Z6, Z7)
+	ADDQ R12, SI
+	DECQ CX
+	JNZ  sgemmKernelRows4x32_loop
+
+	VBROADCASTSS alpha+56(FP), Z30
+	CMPQ         acc+64(FP), $0
+	JEQ          sgemmKernelRows4x32_put
+	ADD512(Z0, Z1)
+	ADD512(Z2, Z3)
+	ADD512(Z4, Z5)
+	ADD512(Z6, Z7)
+	VZEROUPPER
+	RET
+sgemmKernelRows4x32_put:
+	PUT512(Z0, Z1)
+	PUT512(Z2, Z3)
+	PUT512(Z4, Z5)
+	PUT512(Z6, Z7)
+	VZEROUPPER
+	RET
