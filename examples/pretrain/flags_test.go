@@ -38,6 +38,7 @@ func TestCommandLineErrors(t *testing.T) {
 	}{
 		{"no flags", nil, exitUsage, []string{"-config is required"}},
 		{"unknown flag", []string{"-config", good, "-epochs", "3"}, exitUsage, []string{"flag provided but not defined: -epochs", "usage: pretrain"}},
+		{"tf32 without gpu", []string{"-config", good, "-tf32"}, exitUsage, []string{"-tf32 needs -gpu"}},
 		{"positional argument", []string{"-config", good, "extra"}, exitUsage, []string{`unexpected arguments ["extra"]`}},
 		{"no GPU build", []string{"-config", good, "-result_dir", res, "-gpu", "0"}, exitUsage, []string{"selfsup was built without GPU support"}},
 		{"bad GPU id", []string{"-config", good, "-gpu", "first"}, exitUsage, []string{`-gpu "first": want a GPU number`}},

@@ -26,6 +26,8 @@
 //	-name NAME        job name (default unknown_job)
 //	-run_id N         run number; the job id is <name>_<N> (default 1)
 //	-gpu ID           run on GPU ID (needs a build with GPU support)
+//	-tf32             with -gpu: TF32 tensor cores for products and convolutions
+//	                  (10-bit mantissas, fp32 sums; several times faster)
 //	-resume           continue the job's training from its last checkpoint
 //	                  (SELF_SUPERVISED only: a SEMANTIC_SEG run cannot be resumed)
 //	-threads N        CPU threads (default: SYSTEM.NUM_CPUS, else all cores)
@@ -82,6 +84,7 @@ type flags struct {
 	name      string
 	runID     int
 	gpu       string
+	tf32      bool
 	resume    bool
 	threads   int
 }
@@ -97,10 +100,11 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.name, "name", "unknown_job", "job `name`")
 	fs.IntVar(&f.runID, "run_id", 1, "run `number`; the job id is <name>_<run_id>")
 	fs.StringVar(&f.gpu, "gpu", "", "run on the GPU with this `id` (needs a GPU build)")
+	fs.BoolVar(&f.tf32, "tf32", false, "with -gpu: TF32 tensor cores (10-bit mantissas, fp32 sums)")
 	fs.BoolVar(&f.resume, "resume", false, "continue the job's training from its last checkpoint (SELF_SUPERVISED only)")
 	fs.IntVar(&f.threads, "threads", 0, "CPU `threads` (0: SYSTEM.NUM_CPUS, else all cores)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: pretrain -config FILE [-result_dir DIR] [-name NAME] [-run_id N] [-gpu ID] [-resume] [-threads N]\n\n")
+		fmt.Fprintf(stderr, "usage: pretrain -config FILE [-result_dir DIR] [-name NAME] [-run_id N] [-gpu ID [-tf32]] [-resume] [-threads N]\n\n")
 		fmt.Fprintf(stderr, "Runs a BiaPy SELF_SUPERVISED (pretraining) or SEMANTIC_SEG (segmentation, optionally\n")
 		fmt.Fprintf(stderr, "fine-tuning a pretraining checkpoint) job: training, test phase, outputs in DIR/NAME.\n\n")
 		fs.PrintDefaults()
@@ -119,6 +123,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 		return f, fmt.Errorf("-run_id %d: want 0 or more", f.runID)
 	case f.threads < 0:
 		return f, fmt.Errorf("-threads %d: want 0 or more", f.threads)
+	case f.tf32 && f.gpu == "":
+		return f, errors.New("-tf32 needs -gpu (TF32 is a GPU tensor-core mode)")
 	case f.resultDir == "":
 		return f, errors.New("-result_dir is required (no home directory to default to)")
 	}
@@ -161,6 +167,11 @@ func loadJob(f flags, stderr io.Writer) (job, error) {
 	dev, err := device(f.gpu)
 	if err != nil {
 		return job{}, err
+	}
+	if f.tf32 {
+		if t, ok := dev.(interface{ SetTF32(bool) }); ok {
+			t.SetTF32(true)
+		}
 	}
 	text, err := os.ReadFile(f.config)
 	if err != nil {
