@@ -47,8 +47,9 @@ func sha256File(t *testing.T, path string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// TestPTXInSync checks that every kernels/*.cu has a .ptx and that both match the
-// checksums scripts/build-ptx.sh recorded in kernels/ptx.sum when it compiled them.
+// TestPTXInSync checks that every kernels/*.cu has a .ptx and that both, and every
+// shared header kernels/*.cuh, match the checksums scripts/build-ptx.sh recorded in
+// kernels/ptx.sum when it compiled them.
 func TestPTXInSync(t *testing.T) {
 	f, err := os.Open(filepath.Join("kernels", "ptx.sum"))
 	if err != nil {
@@ -85,6 +86,17 @@ func TestPTXInSync(t *testing.T) {
 					t.Errorf("%s changed since the PTX was generated: run go generate ./cuda", name)
 				}
 			})
+		}
+	}
+	// Shared headers: a header changed since the PTX was generated leaves the PTX of
+	// the sources including it stale.
+	headers, _ := filepath.Glob(filepath.Join("kernels", "*.cuh"))
+	for _, h := range headers {
+		name := filepath.Base(h)
+		if want, ok := sums[name]; !ok {
+			t.Errorf("%s is not in kernels/ptx.sum: run go generate ./cuda", name)
+		} else if sha256File(t, h) != want {
+			t.Errorf("%s changed since the PTX was generated: run go generate ./cuda", name)
 		}
 	}
 	for name := range sums {

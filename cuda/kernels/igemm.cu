@@ -34,35 +34,7 @@
 #define THREADS 256
 #define PAD_TAP (1 << 30)
 
-__device__ __forceinline__ unsigned toTF32(float x) {
-    unsigned r;
-    asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(x));
-    return r;
-}
-
-// cpAsync4 copies 4 bytes from global src to shared dst when ok, else writes a zero
-// (src-size 0 reads nothing; src must still be a valid address).
-__device__ __forceinline__ void cpAsync4(float *dst, const float *src, bool ok) {
-    unsigned s = (unsigned)__cvta_generic_to_shared(dst);
-    int bytes = ok ? 4 : 0;
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(s), "l"(src), "r"(bytes)
-                 : "memory");
-}
-
-__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-
-template <int N>
-__device__ __forceinline__ void cpAsyncWait() {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-}
-
-__device__ __forceinline__ void mmaTF32(float *d, const unsigned *a, const unsigned *b) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-        "{%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-}
+#include "tensorcore.cuh"
 
 // pipeline runs the k loop over slices [kBeg, kEnd) with STAGES shared-memory stages
 // (STAGES−1 slices in flight while one is multiplied): load(kt, st) issues the
