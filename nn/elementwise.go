@@ -134,15 +134,35 @@ func (tp *Tape) Add(a, b *Var) *Var {
 				return
 			}
 			dev := dy.Device()
+			// dy goes unchanged to an input of the output's shape: the first such input
+			// without a gradient adopts dy itself (out is done with it) instead of a copy.
 			if wantsGrad(a) {
-				accumulateFrom(a, reduceTo(dev, dy, a.Shape()), dy)
+				if !tp.adoptGrad(a, out) {
+					accumulateFrom(a, reduceTo(dev, dy, a.Shape()), dy)
+				}
 			}
 			if wantsGrad(b) {
-				accumulateFrom(b, reduceTo(dev, dy, b.Shape()), dy)
+				if b == a || !tp.adoptGrad(b, out) {
+					accumulateFrom(b, reduceTo(dev, dy, b.Shape()), dy)
+				}
 			}
 		})
 	}
 	return out
+}
+
+// adoptGrad hands out's gradient to v, an input of the op that made out, when that is
+// safe: v has no gradient yet and out's shape, out's gradient is contiguous and nobody
+// keeps it (out is not retained, RetainGrads is off, and backward frees it right after
+// this op). It reports whether it did; out.Grad is then nil.
+func (tp *Tape) adoptGrad(v, out *Var) bool {
+	g := out.Grad
+	if tp.keepGrads || out.retain || v.Grad != nil || g == nil || !g.IsContiguous() ||
+		!slices.Equal(v.Shape(), g.Shape()) {
+		return false
+	}
+	v.Grad, out.Grad = g, nil
+	return true
 }
 
 // Sub returns a − b with NumPy broadcasting: a, b broadcastable → broadcast shape.

@@ -135,6 +135,45 @@ func TestBinarySameVar(t *testing.T) {
 	opClose(t, "grad", x.Grad.Values(), []float32{3, -3, 7}, 1e-6)
 }
 
+// TestAddAdoptsGrad covers Add handing its output gradient to an input instead of a
+// copy: a residual sum (both inputs get dy, one of them adopts it), x + x, a retained
+// output (which keeps its gradient, so nothing is adopted), and RetainGrads.
+func TestAddAdoptsGrad(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		retain bool
+		keep   bool
+	}{{"plain", false, false}, {"retained output", true, false}, {"RetainGrads", false, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			x := NewLeaf(tensor.FromSlice([]float32{1, -2, 3}, 3))
+			w := NewLeaf(tensor.FromSlice([]float32{0.5, 2, -1}, 3))
+			tp := NewTape()
+			tp.RetainGrads(c.keep)
+			h := tp.Mul(x, w)
+			s := tp.Add(h, x) // residual: dy to h (then to x and w) and to x
+			if c.retain {
+				tp.Retain(s)
+			}
+			d := tp.Add(s, s) // the same Var twice
+			tp.Backward(tp.Sum(tp.Mul(d, d)))
+			// loss = Σ (2(x·w + x))², dloss/ds = 8·s, dx = 8·s·(w + 1), dw = 8·s·x.
+			var wantX, wantW, wantS []float32
+			for i, xv := range []float32{1, -2, 3} {
+				wv := []float32{0.5, 2, -1}[i]
+				sv := xv*wv + xv
+				wantS = append(wantS, 8*sv)
+				wantX = append(wantX, 8*sv*(wv+1))
+				wantW = append(wantW, 8*sv*xv)
+			}
+			opClose(t, "dx", x.Grad.Values(), wantX, 1e-5)
+			opClose(t, "dw", w.Grad.Values(), wantW, 1e-5)
+			if c.retain || c.keep {
+				opClose(t, "ds (kept)", s.Grad.Values(), wantS, 1e-5)
+			}
+		})
+	}
+}
+
 func TestBinaryPanics(t *testing.T) {
 	a, b := NewVar(tensor.Zeros(tensor.CPU{}, 2, 3)), NewVar(tensor.Zeros(tensor.CPU{}, 4))
 	opPanics(t, "nn: Add: shapes [2 3] and [4] do not broadcast", func() { NewTape().Add(a, b) })
