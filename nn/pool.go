@@ -106,10 +106,14 @@ func (tp *Tape) GlobalAvgPool(x *Var) *Var {
 			if out.Grad == nil {
 				return
 			}
-			dx := tensor.New(dev, xs...)
-			dev.CopyStrided(dx, out.Grad.Expand(xs...))
-			dev.Affine(dx, dx, 1/float32(size), 0)
-			accumulate(x, dx)
+			// dx = dy/size broadcast over the positions: scale the small dy, then one
+			// broadcasting pass (a copy, or an add into x's existing gradient).
+			g := tensor.New(dev, shape...)
+			gc := out.Grad.Contiguous()
+			dev.Affine(g, gc, 1/float32(size), 0)
+			freeCopy(gc, out.Grad)
+			accumulateBroadcast(x, g.Expand(xs...))
+			dev.Free(g.Buffer())
 		})
 	}
 	return out

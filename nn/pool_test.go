@@ -114,6 +114,8 @@ func TestGlobalAvgPool(t *testing.T) {
 			}
 			cvClose(t, "GlobalAvgPool", y, cvTensor(want, wantShape), 1e-5)
 			gradCheck(t, func(tp *Tape, in []*Var) *Var { return tp.GlobalAvgPool(in[0]) }, []*tensor.Tensor{x}, gradCheckOpts{})
+			// x used twice (channel attention): the pool's gradient adds into x's.
+			gradCheck(t, func(tp *Tape, in []*Var) *Var { return tp.Mul(in[0], tp.GlobalAvgPool(in[0])) }, []*tensor.Tensor{x}, gradCheckOpts{})
 		})
 	}
 }

@@ -297,6 +297,25 @@ func accumulate(v *Var, g *tensor.Tensor) {
 	v.spent = append(v.spent, g) // freed by the tape's next Reset
 }
 
+// accumulateBroadcast adds g, a broadcast view (Expand) of a smaller tensor that the
+// caller keeps and frees, to v's gradient in one pass: a fresh copy when v has none,
+// else an add in place.
+func accumulateBroadcast(v *Var, g *tensor.Tensor) {
+	if v == nil || !v.requiresGrad {
+		return
+	}
+	if !v.Value.SameShape(g) {
+		panic(fmt.Sprintf("nn: gradient %v for value %v: shapes differ", g.Shape(), v.Shape()))
+	}
+	dev := g.Device()
+	if v.Grad == nil {
+		v.Grad = tensor.New(dev, g.Shape()...)
+		dev.CopyStrided(v.Grad, g)
+		return
+	}
+	dev.Binary(tensor.Add, v.Grad, v.Grad, g)
+}
+
 // accumulateShared is accumulate for a g that is also used elsewhere (an upstream
 // gradient passed through unchanged): it copies g instead of adopting it.
 func accumulateShared(v *Var, g *tensor.Tensor) {
