@@ -66,7 +66,29 @@ func convShapes(op string, x, w, f *Tensor, g ConvGeom, groups int) (n, cin, cou
 // ConvForward sets y = conv(x, w); see [ImplicitConver.ConvForward].
 func (CPU) ConvForward(y, x, w *Tensor, g ConvGeom, groups int) {
 	n, cin, cout := convShapes("ConvForward", x, w, y, g, groups)
-	convForwardData(data("ConvForward", y), data("ConvForward", x), data("ConvForward", w), g, groups, n, cin, cout)
+	convForwardData(data("ConvForward", y), data("ConvForward", x), data("ConvForward", w), nil, g, groups, n, cin, cout)
+}
+
+var _ ConvBiasForwarder = CPU{}
+
+// ConvForwardBias sets y = conv(x, w) + b, adding b: [Cout] to each piece of y right
+// after its GEMM wrote it (while it is in cache); see [ConvBiasForwarder].
+func (CPU) ConvForwardBias(y, x, w, b *Tensor, g ConvGeom, groups int) {
+	n, cin, cout := convShapes("ConvForwardBias", x, w, y, g, groups)
+	if b.Rank() != 1 || b.Dim(0) != cout || !b.IsContiguous() {
+		panic(fmt.Sprintf("tensor: ConvForwardBias: b %v, want contiguous [%d]", b.Shape(), cout))
+	}
+	convForwardData(data("ConvForwardBias", y), data("ConvForwardBias", x), data("ConvForwardBias", w),
+		data("ConvForwardBias", b), g, groups, n, cin, cout)
+}
+
+// addBiasRows adds bd[c0 + r] to row r of the rows×l block of yd at start with row
+// stride ld.
+func addBiasRows(yd, bd []float32, start, ld, rows, l, c0 int) {
+	for r := range rows {
+		row := yd[start+r*ld:][:l]
+		binaryVS(Add, row, row, bd[c0+r])
+	}
 }
 
 // ConvInputGrad sets dx to the input gradient of conv(x, w); see
@@ -96,7 +118,7 @@ func (CPU) ConvInputGrad(dx, dy, w *Tensor, g ConvGeom, groups int) {
 			}
 		}
 	}
-	convForwardData(data("ConvInputGrad", dx), data("ConvInputGrad", dy), wf, gf, groups, n, cout, cin)
+	convForwardData(data("ConvInputGrad", dx), data("ConvInputGrad", dy), wf, nil, gf, groups, n, cout, cin)
 }
 
 // ConvFilterGrad sets dw = beta·dw + Σ_n dy_n·cols(x_n)ᵀ; see
@@ -184,17 +206,18 @@ func forSegments(lo, hi, o int, fn func(s, o0, l int)) {
 	}
 }
 
-// convForwardData computes y = conv(x, w) on contiguous data (see ConvForward): the
-// N·∏Out output positions are cut into one range per thread, and each range is a
-// series of serial implicit GEMMs (one per sample piece and group).
-func convForwardData(yd, xd, wd []float32, g ConvGeom, groups, n, cin, cout int) {
+// convForwardData computes y = conv(x, w) (+ bias bd: [cout] unless nil) on contiguous
+// data (see ConvForward): the N·∏Out output positions are cut into one range per
+// thread, and each range is a series of serial implicit GEMMs (one per sample piece and
+// group), each followed by its piece's bias.
+func convForwardData(yd, xd, wd, bd []float32, g ConvGeom, groups, n, cin, cout int) {
 	cpg, cinG := cout/groups, cin/groups
 	rows, o, in := cinG*g.KernelSize(), g.OutSize(), g.InSize()
 	if n == 0 || o == 0 {
 		return
 	}
 	if convRowsOK(g) {
-		convForwardRows(yd, xd, wd, g, groups, n, cin, cout)
+		convForwardRows(yd, xd, wd, bd, g, groups, n, cin, cout)
 		return
 	}
 	tab := newConvTables(g)
@@ -218,6 +241,9 @@ func convForwardData(yd, xd, wd []float32, g ConvGeom, groups, n, cin, cout int)
 						b = colsB{imgCols{x: img, t: tab, o0: o0, sc: sc}}
 					}
 					gemm.SgemmPackersSerial(cpg, l, rows, 1, a, b, 0, yd[(s*cout+gi*cpg)*o+o0:], o)
+					if bd != nil {
+						addBiasRows(yd, bd, (s*cout+gi*cpg)*o+o0, o, cpg, l, gi*cpg)
+					}
 				}
 			})
 		}

@@ -121,6 +121,17 @@ func TestImplicitConv(t *testing.T) {
 			dev.ConvForward(y, x, w, g, c.groups)
 			closeTo(t, "y", y.Data(), yRef, 1e-5, c.cin*g.KernelSize())
 
+			// With the bias added per channel (every forward path: packed, pointwise,
+			// packing-free 3-D).
+			b := randTensor(r, c.cout)
+			yb := tensor.Full(tensor.CPU{}, float32(math.NaN()), dy.Shape()...)
+			tensor.CPU{}.ConvForwardBias(yb, x, w, b, g, c.groups)
+			ybRef := make([]float64, len(yRef))
+			for j := range ybRef {
+				ybRef[j] = yRef[j] + float64(b.Data()[j/g.OutSize()%c.cout])
+			}
+			closeTo(t, "y + b", yb.Data(), ybRef, 1e-5, c.cin*g.KernelSize())
+
 			// Filter gradient: overwrite (beta 0 over NaN) and accumulate (beta 0.5).
 			dw := tensor.Full(tensor.CPU{}, float32(math.NaN()), w.Shape()...)
 			dev.ConvFilterGrad(dw, x, dy, g, c.groups, 0)
