@@ -72,6 +72,17 @@ func implicitConv(dev tensor.Device) (tensor.ImplicitConver, bool) {
 	return ic, ok
 }
 
+// convInputGradAdder returns dev's in-place input gradient ([tensor.ConvInputGradAdder])
+// when the convolutions of dev use the implicit GEMM and g suits it.
+func convInputGradAdder(dev tensor.Device, g tensor.ConvGeom) (tensor.ConvInputGradAdder, bool) {
+	ic, ok := implicitConv(dev)
+	if !ok || !tensor.ConvInputGradOK(g) {
+		return nil, false
+	}
+	a, ok := ic.(tensor.ConvInputGradAdder)
+	return a, ok
+}
+
 // Split-K targets of accumFilterTBatched: about filterTargetBlocks 64×64 output tiles
 // in all, slices of at least filterMinSlice positions, and a partial-product buffer of
 // at most filterPartBudget elements (variables so that tests can force small slices).
@@ -146,7 +157,16 @@ func (tp *Tape) Conv(x, w, b *Var, o ConvOptions) *Var {
 				return
 			}
 			dy := out.Grad
-			dx, dw := convBackward(dy, xv, wv, g, groups, x.RequiresGrad(), w.RequiresGrad())
+			// An input that already has a gradient (a residual connection) takes the
+			// input gradient added in place where the device can.
+			adder, addX := convInputGradAdder(xv.Device(), g)
+			addX = addX && extra == nil && x.RequiresGrad() && x.Grad != nil && x.Grad.IsContiguous()
+			dx, dw := convBackward(dy, xv, wv, g, groups, x.RequiresGrad() && !addX, w.RequiresGrad())
+			if addX {
+				dc := dy.Contiguous()
+				adder.ConvInputGradAdd(x.Grad, dc, wv, g, groups)
+				freeCopy(dc, dy)
+			}
 			if dx != nil {
 				if extra != nil {
 					full := dx

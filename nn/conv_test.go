@@ -185,6 +185,30 @@ func TestConvGrad(t *testing.T) {
 	}
 }
 
+// TestConvResidualGrad checks x + conv(x) (and a 3-D one whose width takes the
+// packing-free path): the convolution's input gradient is added into the gradient x
+// already holds from the sum.
+func TestConvResidualGrad(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		x, w  []int
+		same  bool
+		other ConvOptions
+	}{
+		{"2d same", []int{2, 3, 5, 6}, []int{3, 3, 3, 3}, true, ConvOptions{}},
+		{"2d same groups", []int{1, 4, 5, 6}, []int{4, 2, 3, 3}, true, ConvOptions{Groups: 2}},
+		{"3d same width 32", []int{1, 2, 2, 3, 32}, []int{2, 2, 3, 3, 3}, true, ConvOptions{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.other
+			o.Same = c.same
+			gradCheck(t, func(tp *Tape, in []*Var) *Var {
+				return tp.Add(tp.Conv(in[0], in[1], nil, o), in[0])
+			}, []*tensor.Tensor{cvRand(3, c.x...), cvRand(4, c.w...)}, gradCheckOpts{})
+		})
+	}
+}
+
 // TestConvChunked runs the im2col paths of Conv and ConvTranspose one sample at a time
 // and checks values and gradients against the unchunked result.
 func TestConvChunked(t *testing.T) {

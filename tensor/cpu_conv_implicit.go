@@ -37,6 +37,16 @@ type ConvBiasForwarder interface {
 	ConvForwardBias(y, x, w, b *Tensor, g ConvGeom, groups int)
 }
 
+// ConvInputGradAdder is an optional capability of an [ImplicitConver] (the CPU has it):
+// the input gradient added to dx instead of written to it, for an input whose gradient
+// already holds other contributions (a residual connection) — no temporary and no
+// separate add pass.
+type ConvInputGradAdder interface {
+	// ConvInputGradAdd sets dx += the input gradient of y = conv(x, w) for dy, under
+	// the conditions of [ImplicitConver.ConvInputGrad].
+	ConvInputGradAdd(dx, dy, w *Tensor, g ConvGeom, groups int)
+}
+
 // ConvInputGradOK reports whether [ImplicitConver.ConvInputGrad] supports g: stride 1
 // and Pad ≤ Dilation·(Kernel−1) on every axis.
 func ConvInputGradOK(g ConvGeom) bool {
@@ -66,7 +76,7 @@ func convShapes(op string, x, w, f *Tensor, g ConvGeom, groups int) (n, cin, cou
 // ConvForward sets y = conv(x, w); see [ImplicitConver.ConvForward].
 func (CPU) ConvForward(y, x, w *Tensor, g ConvGeom, groups int) {
 	n, cin, cout := convShapes("ConvForward", x, w, y, g, groups)
-	convForwardData(data("ConvForward", y), data("ConvForward", x), data("ConvForward", w), nil, g, groups, n, cin, cout)
+	convForwardData(data("ConvForward", y), data("ConvForward", x), data("ConvForward", w), nil, 0, g, groups, n, cin, cout)
 }
 
 var _ ConvBiasForwarder = CPU{}
@@ -79,7 +89,7 @@ func (CPU) ConvForwardBias(y, x, w, b *Tensor, g ConvGeom, groups int) {
 		panic(fmt.Sprintf("tensor: ConvForwardBias: b %v, want contiguous [%d]", b.Shape(), cout))
 	}
 	convForwardData(data("ConvForwardBias", y), data("ConvForwardBias", x), data("ConvForwardBias", w),
-		data("ConvForwardBias", b), g, groups, n, cin, cout)
+		data("ConvForwardBias", b), 0, g, groups, n, cin, cout)
 }
 
 // addBiasRows adds bd[c0 + r] to row r of the rows×l block of yd at start with row
@@ -94,9 +104,23 @@ func addBiasRows(yd, bd []float32, start, ld, rows, l, c0 int) {
 // ConvInputGrad sets dx to the input gradient of conv(x, w); see
 // [ImplicitConver.ConvInputGrad].
 func (CPU) ConvInputGrad(dx, dy, w *Tensor, g ConvGeom, groups int) {
-	n, cin, cout := convShapes("ConvInputGrad", dx, w, dy, g, groups)
+	convInputGrad("ConvInputGrad", dx, dy, w, g, groups, 0)
+}
+
+var _ ConvInputGradAdder = CPU{}
+
+// ConvInputGradAdd adds the input gradient of conv(x, w) to dx (the GEMMs accumulate
+// into it); see [ConvInputGradAdder].
+func (CPU) ConvInputGradAdd(dx, dy, w *Tensor, g ConvGeom, groups int) {
+	convInputGrad("ConvInputGradAdd", dx, dy, w, g, groups, 1)
+}
+
+// convInputGrad sets dx = beta·dx + the input gradient: the forward convolution of dy
+// with the flipped weight.
+func convInputGrad(op string, dx, dy, w *Tensor, g ConvGeom, groups int, beta float32) {
+	n, cin, cout := convShapes(op, dx, w, dy, g, groups)
 	if !ConvInputGradOK(g) {
-		panic(fmt.Sprintf("tensor: ConvInputGrad: stride %v pad %v kernel %v dilation %v: need stride 1 and pad ≤ dilation·(kernel−1)", g.Stride, g.Pad, g.Kernel, g.Dilation))
+		panic(fmt.Sprintf("tensor: %s: stride %v pad %v kernel %v dilation %v: need stride 1 and pad ≤ dilation·(kernel−1)", op, g.Stride, g.Pad, g.Kernel, g.Dilation))
 	}
 	pad := make([]int, g.Dims())
 	for i := range pad {
@@ -104,7 +128,7 @@ func (CPU) ConvInputGrad(dx, dy, w *Tensor, g ConvGeom, groups int) {
 	}
 	gf := NewConvGeom(g.Out, g.Kernel, nil, pad, g.Dilation)
 	// wf[gi·cinG + ci, co, flip(k)] = w[gi·cpg + co, ci, k]
-	wd := data("ConvInputGrad", w)
+	wd := data(op, w)
 	cpg, cinG, ks := cout/groups, cin/groups, g.KernelSize()
 	wf := make([]float32, len(wd))
 	for gi := range groups {
@@ -118,7 +142,7 @@ func (CPU) ConvInputGrad(dx, dy, w *Tensor, g ConvGeom, groups int) {
 			}
 		}
 	}
-	convForwardData(data("ConvInputGrad", dx), data("ConvInputGrad", dy), wf, nil, gf, groups, n, cout, cin)
+	convForwardData(data(op, dx), data(op, dy), wf, nil, beta, gf, groups, n, cout, cin)
 }
 
 // ConvFilterGrad sets dw = beta·dw + Σ_n dy_n·cols(x_n)ᵀ; see
@@ -206,18 +230,18 @@ func forSegments(lo, hi, o int, fn func(s, o0, l int)) {
 	}
 }
 
-// convForwardData computes y = conv(x, w) (+ bias bd: [cout] unless nil) on contiguous
-// data (see ConvForward): the N·∏Out output positions are cut into one range per
+// convForwardData computes y = conv(x, w) + beta·y (+ bias bd: [cout] unless nil; beta
+// 0 ignores y's contents) on contiguous data (see ConvForward): the N·∏Out output positions are cut into one range per
 // thread, and each range is a series of serial implicit GEMMs (one per sample piece and
 // group), each followed by its piece's bias.
-func convForwardData(yd, xd, wd, bd []float32, g ConvGeom, groups, n, cin, cout int) {
+func convForwardData(yd, xd, wd, bd []float32, beta float32, g ConvGeom, groups, n, cin, cout int) {
 	cpg, cinG := cout/groups, cin/groups
 	rows, o, in := cinG*g.KernelSize(), g.OutSize(), g.InSize()
 	if n == 0 || o == 0 {
 		return
 	}
 	if convRowsOK(g) {
-		convForwardRows(yd, xd, wd, bd, g, groups, n, cin, cout)
+		convForwardRows(yd, xd, wd, bd, beta, g, groups, n, cin, cout)
 		return
 	}
 	tab := newConvTables(g)
@@ -240,7 +264,7 @@ func convForwardData(yd, xd, wd, bd []float32, g ConvGeom, groups, n, cin, cout 
 					} else {
 						b = colsB{imgCols{x: img, t: tab, o0: o0, sc: sc}}
 					}
-					gemm.SgemmPackersSerial(cpg, l, rows, 1, a, b, 0, yd[(s*cout+gi*cpg)*o+o0:], o)
+					gemm.SgemmPackersSerial(cpg, l, rows, 1, a, b, beta, yd[(s*cout+gi*cpg)*o+o0:], o)
 					if bd != nil {
 						addBiasRows(yd, bd, (s*cout+gi*cpg)*o+o0, o, cpg, l, gi*cpg)
 					}

@@ -160,6 +160,14 @@ func TestImplicitConv(t *testing.T) {
 			dx := tensor.Full(tensor.CPU{}, float32(math.NaN()), x.Shape()...)
 			dev.ConvInputGrad(dx, dy, w, g, c.groups)
 			closeTo(t, "dx", dx.Data(), ref, 1e-5, c.cout*g.KernelSize())
+
+			// Added into an existing gradient.
+			dx0 := randTensor(r, x.Shape()...)
+			for j, v := range dx0.Data() {
+				ref[j] += float64(v)
+			}
+			tensor.CPU{}.ConvInputGradAdd(dx0, dy, w, g, c.groups)
+			closeTo(t, "dx0 + dx", dx0.Data(), ref, 1e-5, c.cout*g.KernelSize())
 		})
 	}
 }

@@ -33,11 +33,11 @@ func convRowsOK(g ConvGeom) bool {
 	return true
 }
 
-// convForwardRows computes y = conv(x, w) (+ bias bd unless nil) like convForwardData
-// for a geometry that convRowsOK accepts: x is copied once into a zero-padded image
-// (unless unpadded), and each thread multiplies its range of whole column strips with
-// SgemmRowsSerial.
-func convForwardRows(yd, xd, wd, bd []float32, g ConvGeom, groups, n, cin, cout int) {
+// convForwardRows computes y = conv(x, w) + beta·y (+ bias bd unless nil) like
+// convForwardData for a geometry that convRowsOK accepts: x is copied once into a
+// zero-padded image (unless unpadded), and each thread multiplies its range of whole
+// column strips with SgemmRowsSerial.
+func convForwardRows(yd, xd, wd, bd []float32, beta float32, g ConvGeom, groups, n, cin, cout int) {
 	q := toGeom3(g)
 	cpg, cinG := cout/groups, cin/groups
 	rows, o := cinG*q.kernelSize(), g.OutSize()
@@ -82,7 +82,7 @@ func convForwardRows(yd, xd, wd, bd []float32, g ConvGeom, groups, n, cin, cout 
 					a := gemm.SliceA{A: wd[gi*cpg*rows:], Ld: rows}
 					b := gemm.RowsB{X: xp[(s*cin+gi*cinG)*plane:], Off: off,
 						Base: func(j int) int { return baseOf(o0 + j) }}
-					gemm.SgemmRowsSerial(cpg, l, rows, 1, a, b, 0, yd[(s*cout+gi*cpg)*o+o0:], o)
+					gemm.SgemmRowsSerial(cpg, l, rows, 1, a, b, beta, yd[(s*cout+gi*cpg)*o+o0:], o)
 					if bd != nil {
 						addBiasRows(yd, bd, (s*cout+gi*cpg)*o+o0, o, cpg, l, gi*cpg)
 					}
