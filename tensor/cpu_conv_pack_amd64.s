@@ -89,6 +89,25 @@ rowsdone:
 	MOVQ (i*8)(R9), AX; \
 	VMOVUPS.Z (SI)(AX*4), K1, REG
 
+// LOADT16 loads taps 0–15 into Z0–Z15.
+#define LOADT16 \
+	LOADT(0, Z0); \
+	LOADT(1, Z1); \
+	LOADT(2, Z2); \
+	LOADT(3, Z3); \
+	LOADT(4, Z4); \
+	LOADT(5, Z5); \
+	LOADT(6, Z6); \
+	LOADT(7, Z7); \
+	LOADT(8, Z8); \
+	LOADT(9, Z9); \
+	LOADT(10, Z10); \
+	LOADT(11, Z11); \
+	LOADT(12, Z12); \
+	LOADT(13, Z13); \
+	LOADT(14, Z14); \
+	LOADT(15, Z15)
+
 // func packT32AVX512(dst *float32, x *float32, offs *int, masks *uint64, l int)
 // Per chunk of 16 positions: taps 0–15, then 16–31, are loaded, transposed and
 // stored as the chunk's rows (32 lanes each); DX = rows left.
@@ -105,22 +124,7 @@ TEXT ·packT32AVX512(SB), NOSPLIT, $0-40
 chunk:
 	MOVQ CX, DX
 	SUBQ R13, DX
-	LOADT(0, Z0)
-	LOADT(1, Z1)
-	LOADT(2, Z2)
-	LOADT(3, Z3)
-	LOADT(4, Z4)
-	LOADT(5, Z5)
-	LOADT(6, Z6)
-	LOADT(7, Z7)
-	LOADT(8, Z8)
-	LOADT(9, Z9)
-	LOADT(10, Z10)
-	LOADT(11, Z11)
-	LOADT(12, Z12)
-	LOADT(13, Z13)
-	LOADT(14, Z14)
-	LOADT(15, Z15)
+	LOADT16
 	// Transpose Z0–Z15: pairs, then 4×4 blocks within 128-bit lanes, then lanes.
 	TRANSPOSE16
 	CMPQ DX, $16
@@ -210,22 +214,7 @@ part0:
 stored0:
 	ADDQ $128, R9
 	ADDQ $128, R10
-	LOADT(0, Z0)
-	LOADT(1, Z1)
-	LOADT(2, Z2)
-	LOADT(3, Z3)
-	LOADT(4, Z4)
-	LOADT(5, Z5)
-	LOADT(6, Z6)
-	LOADT(7, Z7)
-	LOADT(8, Z8)
-	LOADT(9, Z9)
-	LOADT(10, Z10)
-	LOADT(11, Z11)
-	LOADT(12, Z12)
-	LOADT(13, Z13)
-	LOADT(14, Z14)
-	LOADT(15, Z15)
+	LOADT16
 	SUBQ $128, R9
 	SUBQ $128, R10
 	// Transpose Z0–Z15: pairs, then 4×4 blocks within 128-bit lanes, then lanes.

@@ -6,28 +6,39 @@
 // float64 lanes (8 per ZMM register), reading and writing float32. The constant table
 // c is fastMathConsts (see its layout there).
 
-// EXPZ computes P = e^X per lane (X is clamped in place; K and R are scratch): k =
-// round(X/ln 2), r = X − k·ln 2 (two parts), P = Taylor(r) of degree 11 (Horner),
-// scaled by 2^k with VSCALEFPD. Needs Z18 = expMin, Z19 = expMax, Z20 = 1/ln 2,
-// Z21 = ln2Hi, Z22 = ln2Lo and R8 = c. The clamps keep a NaN: it is their second source.
-#define EXPZ(X, P, K, R) \
+// EXPREDUCE clamps X to [expMin, expMax] in place (a NaN stays: it is the clamps' second
+// source) and splits it as X = K·ln 2 + R: K = round(X/ln 2), R = X − K·ln 2 with ln 2
+// in two parts. EXPHORNER5 takes the Horner evaluation of the Taylor polynomial in R
+// through the coefficients 1/6! … 1/2! (c[8] … c[4]). EXPZ, EXPZ7 and EXPM1Z7 are built
+// from them.
+#define EXPREDUCE(X, K, R) \
 	VMAXPD X, Z18, X; \
 	VMINPD X, Z19, X; \
 	VMULPD Z20, X, K; \
 	VRNDSCALEPD $0, K, K; \
 	VMOVAPD X, R; \
 	VFNMADD231PD Z21, K, R; \
-	VFNMADD231PD Z22, K, R; \
+	VFNMADD231PD Z22, K, R
+
+#define EXPHORNER5(P, R) \
+	VFMADD213PD.BCST 64(R8), R, P; \
+	VFMADD213PD.BCST 56(R8), R, P; \
+	VFMADD213PD.BCST 48(R8), R, P; \
+	VFMADD213PD.BCST 40(R8), R, P; \
+	VFMADD213PD.BCST 32(R8), R, P
+
+// EXPZ computes P = e^X per lane (X is clamped in place; K and R are scratch): k =
+// round(X/ln 2), r = X − k·ln 2 (two parts), P = Taylor(r) of degree 11 (Horner),
+// scaled by 2^k with VSCALEFPD. Needs Z18 = expMin, Z19 = expMax, Z20 = 1/ln 2,
+// Z21 = ln2Hi, Z22 = ln2Lo and R8 = c. The clamps keep a NaN: it is their second source.
+#define EXPZ(X, P, K, R) \
+	EXPREDUCE(X, K, R); \
 	VBROADCASTSD 104(R8), P; \
 	VFMADD213PD.BCST 96(R8), R, P; \
 	VFMADD213PD.BCST 88(R8), R, P; \
 	VFMADD213PD.BCST 80(R8), R, P; \
 	VFMADD213PD.BCST 72(R8), R, P; \
-	VFMADD213PD.BCST 64(R8), R, P; \
-	VFMADD213PD.BCST 56(R8), R, P; \
-	VFMADD213PD.BCST 48(R8), R, P; \
-	VFMADD213PD.BCST 40(R8), R, P; \
-	VFMADD213PD.BCST 32(R8), R, P; \
+	EXPHORNER5(P, R); \
 	VFMADD213PD.BCST 112(R8), R, P; \
 	VFMADD213PD.BCST 112(R8), R, P; \
 	VSCALEFPD K, P, P
@@ -149,19 +160,9 @@ geludone:
 // EXPZ7 is EXPZ with a degree-7 Taylor polynomial: a relative error below 6e-9 on
 // |r| ≤ ln 2/2, plenty for a float32 result (ELU's derivative).
 #define EXPZ7(X, P, K, R) \
-	VMAXPD X, Z18, X; \
-	VMINPD X, Z19, X; \
-	VMULPD Z20, X, K; \
-	VRNDSCALEPD $0, K, K; \
-	VMOVAPD X, R; \
-	VFNMADD231PD Z21, K, R; \
-	VFNMADD231PD Z22, K, R; \
+	EXPREDUCE(X, K, R); \
 	VBROADCASTSD 72(R8), P; \
-	VFMADD213PD.BCST 64(R8), R, P; \
-	VFMADD213PD.BCST 56(R8), R, P; \
-	VFMADD213PD.BCST 48(R8), R, P; \
-	VFMADD213PD.BCST 40(R8), R, P; \
-	VFMADD213PD.BCST 32(R8), R, P; \
+	EXPHORNER5(P, R); \
 	VFMADD213PD.BCST 112(R8), R, P; \
 	VFMADD213PD.BCST 112(R8), R, P; \
 	VSCALEFPD K, P, P
@@ -215,19 +216,9 @@ eludone:
 // 2^k·(Q·r) + (2^k − 1). For k = 0 (|X| ≤ ln 2/2) this is Q·r with r = X exactly, so
 // there is no cancellation near 0; for k ≠ 0 the two terms do not cancel.
 #define EXPM1Z7(X, P, K, R, S) \
-	VMAXPD X, Z18, X; \
-	VMINPD X, Z19, X; \
-	VMULPD Z20, X, K; \
-	VRNDSCALEPD $0, K, K; \
-	VMOVAPD X, R; \
-	VFNMADD231PD Z21, K, R; \
-	VFNMADD231PD Z22, K, R; \
+	EXPREDUCE(X, K, R); \
 	VBROADCASTSD 72(R8), P; \
-	VFMADD213PD.BCST 64(R8), R, P; \
-	VFMADD213PD.BCST 56(R8), R, P; \
-	VFMADD213PD.BCST 48(R8), R, P; \
-	VFMADD213PD.BCST 40(R8), R, P; \
-	VFMADD213PD.BCST 32(R8), R, P; \
+	EXPHORNER5(P, R); \
 	VFMADD213PD Z14, R, P; \
 	VMULPD R, P, P; \
 	VSCALEFPD K, P, P; \

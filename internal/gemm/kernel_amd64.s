@@ -664,6 +664,21 @@ sgemmKernel8x32_put:
 	VMOVUPS    64(R11)(R14*4), Z29; \
 	ADDQ       $8, R13
 
+// ROWSA4 and ROWSA8: one step of the rows kernels for the first 4 or 8 rows of a packed
+// A strip at SI (B in Z28|Z29).
+#define ROWSA4 \
+	ROW512(0(SI), Z30, Z0, Z1); \
+	ROW512(4(SI), Z31, Z2, Z3); \
+	ROW512(8(SI), Z30, Z4, Z5); \
+	ROW512(12(SI), Z31, Z6, Z7)
+
+#define ROWSA8 \
+	ROWSA4; \
+	ROW512(16(SI), Z30, Z8, Z9); \
+	ROW512(20(SI), Z31, Z10, Z11); \
+	ROW512(24(SI), Z30, Z12, Z13); \
+	ROW512(28(SI), Z31, Z14, Z15)
+
 // func sgemmKernelRows14x32(kc int, a *float32, cs int, x *float32, offs *int, c *float32, ldc int, alpha float32, acc int)
 TEXT ·sgemmKernelRows14x32(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
@@ -678,14 +693,7 @@ TEXT ·sgemmKernelRows14x32(SB), NOSPLIT, $0-72
 	ZERO512
 sgemmKernelRows14x32_loop:
 	ROWSB
-	ROW512(0(SI), Z30, Z0, Z1)
-	ROW512(4(SI), Z31, Z2, Z3)
-	ROW512(8(SI), Z30, Z4, Z5)
-	ROW512(12(SI), Z31, Z6, Z7)
-	ROW512(16(SI), Z30, Z8, Z9)
-	ROW512(20(SI), Z31, Z10, Z11)
-	ROW512(24(SI), Z30, Z12, Z13)
-	ROW512(28(SI), Z31, Z14, Z15)
+	ROWSA8
 	ROW512(32(SI), Z30, Z16, Z17)
 	ROW512(36(SI), Z31, Z18, Z19)
 	ROW512(40(SI), Z30, Z20, Z21)
@@ -721,14 +729,7 @@ TEXT ·sgemmKernelRows8x32(SB), NOSPLIT, $0-72
 	ZERO512x8
 sgemmKernelRows8x32_loop:
 	ROWSB
-	ROW512(0(SI), Z30, Z0, Z1)
-	ROW512(4(SI), Z31, Z2, Z3)
-	ROW512(8(SI), Z30, Z4, Z5)
-	ROW512(12(SI), Z31, Z6, Z7)
-	ROW512(16(SI), Z30, Z8, Z9)
-	ROW512(20(SI), Z31, Z10, Z11)
-	ROW512(24(SI), Z30, Z12, Z13)
-	ROW512(28(SI), Z31, Z14, Z15)
+	ROWSA8
 	ADDQ R12, SI
 	DECQ CX
 	JNZ  sgemmKernelRows8x32_loop
@@ -758,10 +759,7 @@ TEXT ·sgemmKernelRows4x32(SB), NOSPLIT, $0-72
 	ZERO512x4
 sgemmKernelRows4x32_loop:
 	ROWSB
-	ROW512(0(SI), Z30, Z0, Z1)
-	ROW512(4(SI), Z31, Z2, Z3)
-	ROW512(8(SI), Z30, Z4, Z5)
-	ROW512(12(SI), Z31, Z6, Z7)
+	ROWSA4
 	ADDQ R12, SI
 	DECQ CX
 	JNZ  sgemmKernelRows4x32_loop
