@@ -1,10 +1,8 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/selfsup/selfsup/internal/parallel"
 )
@@ -145,13 +143,13 @@ func (pr *product) run(w *work, ctr []atomic.Int64) {
 				pr.packPanel(blk.bp, jc, blk.nc, pc, blk.kc, i*per, min((i+1)*per, tk.strips))
 				done.Add(1)
 			}
-			waitFor(done, nchunks)
+			parallel.Wait(done, int64(nchunks))
 			claim, done = &ctr[4*ph+2], &ctr[4*ph+3]
 			for t := int(claim.Add(1) - 1); t < ntasks; t = int(claim.Add(1) - 1) {
 				tk.run(w, &blk, t, t+1)
 				done.Add(1)
 			}
-			waitFor(done, ntasks)
+			parallel.Wait(done, int64(ntasks))
 			ph++
 		}
 	}
@@ -169,29 +167,6 @@ func (pr *product) packPanel(dst []float32, jc, nc, pc, kc, t0, t1 int) {
 		pr.pb.PackB(dst[t0*kc*nr:t1*kc*nr], jc+t0*nr, min(nc-t0*nr, (t1-t0)*nr), pc, kc, nr)
 	}
 }
-
-// waitFor waits until done reaches n: it spins briefly, then yields to other
-// goroutines for up to yieldFor (on an idle machine the other workers finish their
-// share well within that), and only then sleeps in short naps, so that a long wait —
-// another process holds the core the last worker needs — does not burn the CPU time
-// that worker is waiting for.
-func waitFor(done *atomic.Int64, n int) {
-	var deadline time.Time
-	for i := 0; done.Load() < int64(n); i++ {
-		switch {
-		case i < 64:
-		case i == 64:
-			deadline = time.Now().Add(yieldFor)
-		case i%32 != 0 || time.Now().Before(deadline):
-			runtime.Gosched()
-		default:
-			time.Sleep(20 * time.Microsecond)
-		}
-	}
-}
-
-// yieldFor is how long waitFor yields before it naps.
-const yieldFor = 2 * time.Millisecond
 
 // tasks cuts one packed B panel's share of C into mb row blocks × ns column ranges.
 type tasks struct {

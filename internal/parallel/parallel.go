@@ -5,21 +5,27 @@
 // claim chunks from an atomic counter. The caller always works on its own job until
 // every chunk is claimed, so nested calls (a kernel that calls a parallel GEMM from
 // inside a parallel loop) cannot deadlock: at worst they run serially.
+//
+// A training step makes thousands of parallel calls a few hundred microseconds apart.
+// Waking a parked worker (and the caller waiting for it) costs about 100 µs on a virtual
+// machine whose idle vCPU halts, so workers keep polling for [SpinFor] after each job,
+// and the caller polls for the last chunks instead of sleeping on them, like OpenMP's
+// active wait policy.
 package parallel
 
 import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 type job struct {
-	fn     func(lo, hi int)
-	n      int
-	chunk  int
-	next   atomic.Int64
-	wg     sync.WaitGroup
-	joined atomic.Int32
+	fn    func(lo, hi int)
+	n     int
+	chunk int
+	next  atomic.Int64 // chunks claimed
+	done  atomic.Int64 // chunks finished
 }
 
 // run claims chunks until none are left.
@@ -32,7 +38,30 @@ func (j *job) run() {
 		}
 		hi := min(lo+j.chunk, j.n)
 		j.fn(lo, hi)
-		j.wg.Done()
+		j.done.Add(1)
+	}
+}
+
+// SpinFor is how long an idle pool worker keeps polling for the next job before it
+// parks, and how long a caller polls for its job's last chunks before it naps.
+const SpinFor = time.Millisecond
+
+// Wait returns once done reaches n. It spins briefly, then yields to other goroutines
+// for up to [SpinFor] (on an idle machine the other workers finish well within that),
+// and only then sleeps in short naps, so that a long wait — another process holds the
+// core the last worker needs — does not burn the CPU time that worker is waiting for.
+func Wait(done *atomic.Int64, n int64) {
+	var deadline time.Time
+	for i := 0; done.Load() < n; i++ {
+		switch {
+		case i < 64:
+		case i == 64:
+			deadline = time.Now().Add(SpinFor)
+		case i%32 != 0 || time.Now().Before(deadline):
+			runtime.Gosched()
+		default:
+			time.Sleep(20 * time.Microsecond)
+		}
 	}
 }
 
@@ -73,13 +102,35 @@ func workers(n int) chan *job {
 	}
 	for started < n-1 {
 		started++
-		go func() {
-			for j := range jobs {
-				j.run()
-			}
-		}()
+		go worker(jobs)
 	}
 	return jobs
+}
+
+// worker runs jobs from the channel: it polls for up to SpinFor after each job and
+// parks on the channel only when none came.
+func worker(jobs chan *job) {
+	for {
+		var j *job
+		deadline := time.Now().Add(SpinFor)
+		for i := 0; j == nil; i++ {
+			if len(jobs) > 0 {
+				select {
+				case j = <-jobs:
+					continue
+				default:
+				}
+			}
+			if i%32 == 31 {
+				if time.Now().After(deadline) {
+					j = <-jobs
+					break
+				}
+				runtime.Gosched()
+			}
+		}
+		j.run()
+	}
 }
 
 // For calls fn(lo, hi) over disjoint chunks covering [0, n), in parallel on up to
@@ -115,7 +166,6 @@ func ForChunks(n, chunks int, fn func(lo, hi int)) {
 	}
 	j := &job{fn: fn, n: n, chunk: (n + chunks - 1) / chunks}
 	nc := (n + j.chunk - 1) / j.chunk
-	j.wg.Add(nc)
 	ch := workers(Threads())
 	for i := 1; i < nc; i++ {
 		select {
@@ -125,5 +175,5 @@ func ForChunks(n, chunks int, fn func(lo, hi int)) {
 		}
 	}
 	j.run()
-	j.wg.Wait()
+	Wait(&j.done, int64(nc))
 }

@@ -3,6 +3,7 @@ package parallel
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversRangeOnce(t *testing.T) {
@@ -36,5 +37,36 @@ func TestNestedForDoesNotDeadlock(t *testing.T) {
 	})
 	if total.Load() != 6400 {
 		t.Fatalf("total %d, want 6400", total.Load())
+	}
+}
+
+func TestWaitReturnsOnlyWhenDone(t *testing.T) {
+	// The counter reaches 3 after the caller has spun, yielded and napped (SpinFor).
+	for _, delay := range []time.Duration{0, SpinFor / 4, 3 * SpinFor} {
+		var done atomic.Int64
+		go func() {
+			for range 3 {
+				time.Sleep(delay / 3)
+				done.Add(1)
+			}
+		}()
+		Wait(&done, 3)
+		if got := done.Load(); got != 3 {
+			t.Fatalf("delay %v: Wait returned at %d of 3", delay, got)
+		}
+	}
+}
+
+func TestWorkersParkAndWakeUp(t *testing.T) {
+	// Calls further apart than SpinFor find the workers parked on the channel.
+	old := SetThreads(2)
+	defer SetThreads(old)
+	for range 3 {
+		var total atomic.Int64
+		For(1000, 1, func(lo, hi int) { total.Add(int64(hi - lo)) })
+		if total.Load() != 1000 {
+			t.Fatalf("total %d, want 1000", total.Load())
+		}
+		time.Sleep(2 * SpinFor)
 	}
 }
