@@ -53,12 +53,15 @@ func sgemmBlocked(kern *kernel, threads int, transA, transB bool, m, n, k int, a
 	tk := &pr.tk
 	tk.m, tk.mr = m, mr
 	tk.ms = ceilDiv(m, mr)
+	if t := m % mr; (t == 1 || t == 2) && m > mr && edgeOf(kern, 8) != nil {
+		tk.ms-- // the last block takes the one or two rows left over (see macro)
+	}
 	tk.mb = ceilDiv(m, kern.mc)
 	if threads > 1 {
 		tk.mb = max(roundUp(tk.mb, threads), tasksPerThread*threads)
 	}
 	tk.mb = min(tk.mb, tk.ms)
-	pr.mc0 = ceilDiv(tk.ms, tk.mb) * mr // rows of the largest block
+	pr.mc0 = ceilDiv(tk.ms, tk.mb)*mr + 8 // rows of the largest block, and room for macro's 8-row strips
 
 	pb := panelPool.Get().(*[]float32)
 	*pb = grow(*pb, pr.kc0*pr.nc0)
@@ -180,6 +183,9 @@ func (tk *tasks) run(w *work, blk *block, lo, hi int) {
 	for t := lo; t < hi; t++ {
 		ib, jb := t/tk.ns, t%tk.ns
 		i0, i1 := ib*tk.ms/tk.mb*tk.mr, min((ib+1)*tk.ms/tk.mb*tk.mr, tk.m)
+		if ib == tk.mb-1 {
+			i1 = tk.m
+		}
 		s0 := jb * tk.per
 		macro(w, blk, i0, i1, s0, min(s0+tk.per, tk.strips))
 	}
@@ -204,17 +210,37 @@ type block struct {
 
 // macro multiplies rows [i0, i1) of op(A) (depth [pc, pc+kc)) by strips [s0, s1) of
 // the packed B panel into C.
+//
+// Rows go in strips of kern.mr, except that a last strip of only one or two rows is
+// merged with the strip before it and the pair done as 8-row strips when kern has an
+// 8-row edge kernel: 16 rows (convolutions with 16 output channels) cost two 8-row
+// tiles instead of a 14-row tile plus a mostly empty 4-row one.
 func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 	kern := blk.kern
 	mr, nr, kc, c, ldc := kern.mr, kern.nr, blk.kc, blk.c, blk.ldc
-	full := i1 - (i1-i0)%mr // rows [i0, full) form whole strips
+	split, e8 := i1, (*edgeKernel)(nil) // rows [split, i1) go in 8-row strips by e8
+	if t := (i1 - i0) % mr; (t == 1 || t == 2) && i1-i0 > mr {
+		if e8 = edgeOf(kern, 8); e8 != nil {
+			split = i1 - mr - t
+		}
+	}
+	full := split - (split-i0)%mr // rows [i0, full) form whole strips
 	switch {
 	case blk.pa != nil:
-		blk.pa.PackA(w.a[:roundUp(i1-i0, mr)*kc], i0, i1-i0, blk.pc, kc, mr)
+		if split > i0 {
+			blk.pa.PackA(w.a[:roundUp(split-i0, mr)*kc], i0, split-i0, blk.pc, kc, mr)
+		}
+		if split < i1 {
+			blk.pa.PackA(w.a[(split-i0)*kc:][:roundUp(i1-split, 8)*kc], split, i1-split, blk.pc, kc, 8)
+		}
 	case !blk.direct:
-		packA(w.a, blk.transA, blk.a, blk.lda, i0, i1-i0, blk.pc, kc, mr)
-	case full < i1:
-		packA(w.a, blk.transA, blk.a, blk.lda, full, i1-full, blk.pc, kc, mr)
+		packA(w.a, blk.transA, blk.a, blk.lda, i0, split-i0, blk.pc, kc, mr)
+		packA(w.a[(split-i0)*kc:], blk.transA, blk.a, blk.lda, split, i1-split, blk.pc, kc, 8)
+	case full < split:
+		packA(w.a, blk.transA, blk.a, blk.lda, full, split-full, blk.pc, kc, mr)
+	case (i1-split)%8 != 0:
+		last := i1 - (i1-split)%8
+		packA(w.a, blk.transA, blk.a, blk.lda, last, i1-last, blk.pc, kc, 8)
 	}
 	acc := true
 	if blk.first {
@@ -223,7 +249,6 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 			scaleC(c, ldc, i0, i1, blk.jc+s0*nr, blk.jc+min(s1*nr, blk.nc), blk.beta)
 		}
 	}
-	tmp := w.tmp
 	for t := s0; t < s1; t++ {
 		j := blk.jc + t*nr
 		cols := min(nr, blk.jc+blk.nc-j)
@@ -234,47 +259,76 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 		} else {
 			bs = blk.bp[t*kc*nr : (t+1)*kc*nr]
 		}
-		for i := i0; i < i1; i += mr {
-			rows := min(mr, i1-i)
-			var as []float32
-			rs, cs := 1, mr
-			switch {
-			case !blk.direct:
-				as = w.a[(i-i0)*kc : (i-i0)*kc+kc*mr]
-			case i < full && blk.transA:
-				as, rs, cs = blk.a[blk.pc*blk.lda+i:], 1, blk.lda
-			case i < full:
-				as, rs, cs = blk.a[i*blk.lda+blk.pc:], blk.lda, 1
-			default:
-				as = w.a[:kc*mr]
-			}
+		for i := i0; i < split; i += mr {
+			rows := min(mr, split-i)
+			as, rs, cs := blk.strip(w, i-i0, i, i < full, mr)
 			if rows == mr && cols == nr {
 				kern.fn(kc, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
 				continue
 			}
-			e := edgeFor(kern, rows)
-			if e != nil && rows == e.mr && cols == nr { // the edge kernel's tile is all in C
-				e.fn(kc, e.mr, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
-				continue
-			}
-			if e != nil {
-				e.fn(kc, e.mr, as, rs, cs, bs, tmp, nr, blk.alpha, false)
-			} else {
-				kern.fn(kc, as, rs, cs, bs, tmp, nr, blk.alpha, false)
-			}
-			for r := range rows {
-				dst := c[(i+r)*ldc+j:][:cols]
-				src := tmp[r*nr:][:cols]
-				if acc {
-					for x, v := range src {
-						dst[x] += v
-					}
-				} else {
-					copy(dst, src)
-				}
-			}
+			tileEdge(w, blk, edgeFor(kern, rows), i, j, rows, cols, as, rs, cs, bs, acc)
+		}
+		for i := split; i < i1; i += 8 {
+			rows := min(8, i1-i)
+			as, rs, cs := blk.strip(w, i-i0, i, rows == 8, 8)
+			tileEdge(w, blk, e8, i, j, rows, cols, as, rs, cs, bs, acc)
 		}
 	}
+}
+
+// strip returns the A strip of height h whose first row is row i of op(A), at offset
+// off of the block's packed rows: read in place when the block is direct and inPlace,
+// else packed (a direct block's partial strip sits at the start of w.a).
+func (blk *block) strip(w *work, off, i int, inPlace bool, h int) (as []float32, rs, cs int) {
+	kc := blk.kc
+	switch {
+	case !blk.direct:
+		return w.a[off*kc : off*kc+kc*h], 1, h
+	case inPlace && blk.transA:
+		return blk.a[blk.pc*blk.lda+i:], 1, blk.lda
+	case inPlace:
+		return blk.a[i*blk.lda+blk.pc:], blk.lda, 1
+	default:
+		return w.a[:kc*h], 1, h
+	}
+}
+
+// tileEdge computes the rows×cols tile of C at (i, j) that the main kernel does not
+// fit, with edge kernel e (nil: the main kernel), through w.tmp unless e's tile lies
+// wholly in C.
+func tileEdge(w *work, blk *block, e *edgeKernel, i, j, rows, cols int, as []float32, rs, cs int, bs []float32, acc bool) {
+	kern, kc, c, ldc, nr := blk.kern, blk.kc, blk.c, blk.ldc, blk.kern.nr
+	if e != nil && rows == e.mr && cols == nr {
+		e.fn(kc, e.mr, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
+		return
+	}
+	tmp := w.tmp
+	if e != nil {
+		e.fn(kc, e.mr, as, rs, cs, bs, tmp, nr, blk.alpha, false)
+	} else {
+		kern.fn(kc, as, rs, cs, bs, tmp, nr, blk.alpha, false)
+	}
+	for r := range rows {
+		dst := c[(i+r)*ldc+j:][:cols]
+		src := tmp[r*nr:][:cols]
+		if acc {
+			for x, v := range src {
+				dst[x] += v
+			}
+		} else {
+			copy(dst, src)
+		}
+	}
+}
+
+// edgeOf returns kern's edge kernel of exactly mr rows, or nil.
+func edgeOf(kern *kernel, mr int) *edgeKernel {
+	for i := range kern.edges {
+		if kern.edges[i].mr == mr {
+			return &kern.edges[i]
+		}
+	}
+	return nil
 }
 
 // edgeFor returns the smallest edge kernel of kern that covers rows, or nil.

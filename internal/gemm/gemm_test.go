@@ -134,14 +134,19 @@ func check(t *testing.T, kern *kernel, threads int, tc gemmCase) {
 	}
 }
 
+// testSizes are the m, n, k of the product tests: every edge-strip height, partial
+// column strips, and row counts one or two past a whole number of strips (15, 16, 30,
+// 72), which macro does as 8-row strips.
+var testSizes = [][3]int{
+	{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {9, 8, 9}, {17, 33, 65}, {100, 1, 100}, {1, 100, 1},
+	{1, 1, 300}, {130, 257, 70}, {14, 32, 5}, {28, 64, 300}, {5, 3, 0}, {0, 4, 3}, {4, 0, 3},
+	{5, 16, 4}, {7, 17, 6}, {20, 32, 40}, {40, 31, 3}, {9, 64, 9}, {6, 70, 5},
+	{15, 40, 9}, {16, 70, 20}, {30, 33, 10}, {72, 65, 11},
+}
+
 func TestSgemmKernels(t *testing.T) {
-	sizes := [][3]int{
-		{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {9, 8, 9}, {17, 33, 65}, {100, 1, 100}, {1, 100, 1},
-		{1, 1, 300}, {130, 257, 70}, {14, 32, 5}, {28, 64, 300}, {5, 3, 0}, {0, 4, 3}, {4, 0, 3},
-		{5, 16, 4}, {7, 17, 6}, {20, 32, 40}, {40, 31, 3}, {9, 64, 9}, {6, 70, 5},
-	}
 	var cases []gemmCase
-	for _, s := range sizes {
+	for _, s := range testSizes {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 			cases = append(cases, gemmCase{transA: tr[0], transB: tr[1], m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0})
 		}

@@ -21,13 +21,8 @@ func (o opaqueB) PackB(dst []float32, j0, nc, p0, kc, nr int) { o.s.PackB(dst, j
 // combination of adapter and opaque packer, on every kernel variant and thread count,
 // and compares with sgemm on the same kernel.
 func TestSgemmPackers(t *testing.T) {
-	sizes := [][3]int{
-		{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {9, 8, 9}, {17, 33, 65}, {100, 1, 100}, {1, 100, 1},
-		{1, 1, 300}, {130, 257, 70}, {14, 32, 5}, {28, 64, 300}, {5, 3, 0}, {0, 4, 3}, {4, 0, 3},
-		{5, 16, 4}, {7, 17, 6}, {20, 32, 40}, {40, 31, 3}, {9, 64, 9}, {6, 70, 5},
-	}
 	var cases []gemmCase
-	for _, s := range sizes {
+	for _, s := range testSizes {
 		cases = append(cases,
 			gemmCase{m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0},
 			gemmCase{transA: true, transB: true, m: s[0], n: s[1], k: s[2], pad: 5, alpha: -0.75, beta: 0.5},

@@ -29,6 +29,10 @@ func packA(dst []float32, transA bool, a []float32, lda, i0, mc, p0, kc, mr int)
 			packA14(d, a, lda, (i0+s)*lda+p0, kc)
 			continue
 		}
+		if rows == mr && mr == 8 {
+			packA8(d, a, lda, (i0+s)*lda+p0, kc)
+			continue
+		}
 		if rows < mr {
 			clear(d)
 		}
@@ -74,6 +78,30 @@ func packA14(d, a []float32, lda, off, kc int) {
 		dp[11] = r11[p]
 		dp[12] = r12[p]
 		dp[13] = r13[p]
+	}
+}
+
+// packA8 packs one full 8-row strip of a non-transposed A starting at a[off].
+func packA8(d, a []float32, lda, off, kc int) {
+	r0 := a[off:][:kc]
+	r1 := a[off+lda:][:kc]
+	r2 := a[off+2*lda:][:kc]
+	r3 := a[off+3*lda:][:kc]
+	r4 := a[off+4*lda:][:kc]
+	r5 := a[off+5*lda:][:kc]
+	r6 := a[off+6*lda:][:kc]
+	r7 := a[off+7*lda:][:kc]
+	d = d[:8*kc]
+	for p := range kc {
+		dp := d[p*8 : p*8+8]
+		dp[0] = r0[p]
+		dp[1] = r1[p]
+		dp[2] = r2[p]
+		dp[3] = r3[p]
+		dp[4] = r4[p]
+		dp[5] = r5[p]
+		dp[6] = r6[p]
+		dp[7] = r7[p]
 	}
 }
 

@@ -69,9 +69,16 @@ func SgemmRowsSerial(m, n, k int, alpha float32, a SliceA, b RowsB, beta float32
 	if beta != 0 && beta != 1 {
 		scaleC(c, ldc, 0, m, 0, n, beta)
 	}
+	// Rows [split, m) go in 8-row strips: one or two rows past whole 14-row strips are
+	// merged with the last of them (16 rows: two 8-row tiles, as in macro).
+	split := m
+	if t := m % mr; (t == 1 || t == 2) && m > mr {
+		split = m - mr - t
+	}
 	for pc := 0; pc < k; pc += kc0 {
 		kc := min(kc0, k-pc)
-		a.PackA(w.a, 0, m, pc, kc, mr)
+		a.PackA(w.a, 0, split, pc, kc, mr)
+		a.PackA(w.a[split*kc:], split, m-split, pc, kc, 8)
 		// The kernels prefetch the rows 8 steps ahead: offs carries 8 more entries
 		// (repeats of the last row, which is read anyway).
 		offs := append(w.offs[:0], b.Off[pc:pc+kc]...)
@@ -90,8 +97,12 @@ func SgemmRowsSerial(m, n, k int, alpha float32, a SliceA, b RowsB, beta float32
 				panic(fmt.Sprintf("gemm: SgemmRowsSerial: strip %d reads X[%d:%d] of %d", j, base+lo, base+hi+nr, len(b.X)))
 			}
 			x := (*float32)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b.X)), 4*base))
-			for i := 0; i < m; i += mr {
-				rows := min(mr, m-i)
+			for i := 0; i < m; {
+				h := mr // the strip's packed height
+				if i >= split {
+					h = 8
+				}
+				rows := min(h, m-i)
 				as := &w.a[i*kc]
 				kern, kr := ks[0], mr
 				switch {
@@ -100,15 +111,16 @@ func SgemmRowsSerial(m, n, k int, alpha float32, a SliceA, b RowsB, beta float32
 				case rows <= 8:
 					kern, kr = ks[1], 8
 				}
+				i += h
 				if rows == kr {
-					kern(kc, as, mr, x, &offs[0], &c[i*ldc+j], ldc, alpha, b2i(acc))
+					kern(kc, as, h, x, &offs[0], &c[(i-h)*ldc+j], ldc, alpha, b2i(acc))
 					continue
 				}
 				// A partial strip: the kernel's tile goes to scratch, then its rows to C.
 				tmp := w.tmp[:kr*nr]
-				kern(kc, as, mr, x, &offs[0], &tmp[0], nr, alpha, 0)
+				kern(kc, as, h, x, &offs[0], &tmp[0], nr, alpha, 0)
 				for r := range rows {
-					dst := c[(i+r)*ldc+j:][:nr]
+					dst := c[(i-h+r)*ldc+j:][:nr]
 					src := tmp[r*nr:][:nr]
 					if acc {
 						for t, v := range src {

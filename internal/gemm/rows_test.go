@@ -8,7 +8,8 @@ import (
 
 // TestSgemmRows checks SgemmRowsSerial against the reference product of op(A) and the
 // B that RowsB describes, over row counts that exercise every kernel and partial
-// strip, several depth blocks, transposed A and each beta case.
+// strip (one or two rows past whole 14-row strips: 8-row strips), several depth blocks,
+// transposed A and each beta case.
 func TestSgemmRows(t *testing.T) {
 	if !RowsAvailable() {
 		t.Skip("no AVX-512 rows kernels in this build") // purego and non-AVX-512 builds fall back
@@ -23,6 +24,7 @@ func TestSgemmRows(t *testing.T) {
 		{8, 96, 144, false, 0.5, 0}, {9, 32, 20, true, 1, 0.5}, {14, 64, 300, false, 1, 0},
 		{16, 128, 144, false, 1, 0}, {22, 64, 800, false, -1, 1}, {36, 32, 576, true, 2, 0.25},
 		{64, 160, 576, false, 1, 0}, {13, 32, 5, false, 1, 1},
+		{15, 64, 30, true, 1, 1}, {16, 32, 400, true, 1, 0.5}, {30, 64, 20, false, 1, 0}, {29, 32, 9, false, 2, 1},
 	} {
 		t.Run(fmt.Sprintf("%dx%dx%d_trans%v_alpha%v_beta%v", c.m, c.n, c.k, c.trans, c.alpha, c.beta), func(t *testing.T) {
 			// B row p of column j = X[base(j) + off[p] + j%32]: bases per strip and
