@@ -240,7 +240,7 @@ func convForwardData(yd, xd, wd, bd []float32, beta float32, g ConvGeom, groups,
 	if n == 0 || o == 0 {
 		return
 	}
-	if convRowsOK(g) {
+	if convRowsOK(g, cpg) {
 		convForwardRows(yd, xd, wd, bd, beta, g, groups, n, cin, cout)
 		return
 	}

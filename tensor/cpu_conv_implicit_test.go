@@ -50,6 +50,12 @@ var implicitCases = []implicitCase{
 	{n: 2, cin: 8, cout: 12, groups: 2, in: []int{3, 5, 32}, k: []int{3, 3, 3}, pad: []int{1}},
 	{n: 2, cin: 5, cout: 3, groups: 1, in: []int{2, 4, 32}, k: []int{1, 1, 1}},
 	{n: 2, cin: 32, cout: 36, groups: 1, in: []int{4, 6, 64}, k: []int{3, 3, 3}, pad: []int{1}},
+	// 2-D, stride 1, the last output axis a multiple of 32 and at most 16 output
+	// channels per group: the packing-free path too (16 and 15 rows: 8-row strips).
+	{n: 3, cin: 16, cout: 16, groups: 1, in: []int{7, 64}, k: []int{3, 3}, pad: []int{1}},
+	{n: 2, cin: 5, cout: 15, groups: 1, in: []int{4, 32}, k: []int{3, 3}, pad: []int{1}},
+	{n: 2, cin: 8, cout: 6, groups: 2, in: []int{5, 32}, k: []int{3, 3}, pad: []int{1}},
+	{n: 1, cin: 4, cout: 4, groups: 1, in: []int{6, 32}, k: []int{3, 5}, dil: []int{2}, pad: []int{2, 4}},
 }
 
 func randTensor(r *rand.Rand, shape ...int) *tensor.Tensor {

@@ -10,19 +10,30 @@ import (
 // GEMM micro-kernels read them in place ([gemm.SgemmRowsSerial]) instead of packing
 // them into panels first. It applies to 3-D convolutions on CPUs with the AVX-512
 // kernels when the last output axis is a multiple of gemm.RowsWidth, so that a strip
-// of columns never spans two rows. Measured (examples/bench, 2 threads): U-Net 3D
-// 620 → 576 ms per step; for 2-D convolutions the packed path stays faster (EDSR 1029
-// vs 1097 ms, RCAN 2418 vs 2513 ms): its panels are aligned and L1-resident, while
-// two thirds of the in-place rows are unaligned (the window's horizontal taps), and
-// the 2-D packers are cheap.
+// of columns never spans two rows, and to 2-D ones with at most rowsMax2D output
+// channels per group. Measured (examples/bench, 2 threads): U-Net 3D 620 → 576 ms per
+// step; RCAN (16 channels) 1498–1525 → 1383–1422 ms. For 2-D convolutions with more
+// output channels the packed path stays faster (EDSR, 64: 908–929 vs 931–944 ms): its
+// panels are aligned and serve every row strip from L1, while two thirds of the
+// in-place rows are unaligned (the window's horizontal taps). Copying the image once
+// per horizontal tap so that every row is aligned cost more than it saved (RCAN 1555–
+// 1607 vs 1517–1530, EDSR 1141–1148 vs 942–944, U-Net 3D 577–589 vs 501–510 ms).
 
 // useConvRows switches the packing-free path; a variable so that tests can compare
 // it with the packed one.
 var useConvRows = true
 
-// convRowsOK reports whether convForwardRows handles g.
-func convRowsOK(g ConvGeom) bool {
-	if !useConvRows || !gemm.RowsAvailable() || len(g.Out) != 3 || g.Out[2]%gemm.RowsWidth != 0 {
+// rowsMax2D is the most output channels per group for which a 2-D convolution takes
+// the packing-free path.
+const rowsMax2D = 16
+
+// convRowsOK reports whether convForwardRows handles g with cpg output channels per
+// group.
+func convRowsOK(g ConvGeom, cpg int) bool {
+	if !useConvRows || !gemm.RowsAvailable() || g.Out[len(g.Out)-1]%gemm.RowsWidth != 0 {
+		return false
+	}
+	if len(g.Out) != 3 && (len(g.Out) != 2 || cpg > rowsMax2D) {
 		return false
 	}
 	for _, s := range g.Stride {
