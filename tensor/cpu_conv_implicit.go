@@ -240,6 +240,10 @@ func convForwardData(yd, xd, wd, bd []float32, beta float32, g ConvGeom, groups,
 	if n == 0 || o == 0 {
 		return
 	}
+	if winogradOK(g, groups, cin, cout, beta) {
+		convForwardWinograd(yd, xd, wd, bd, beta, g, n, cin, cout)
+		return
+	}
 	if convRowsOK(g, cpg) {
 		convForwardRows(yd, xd, wd, bd, beta, g, groups, n, cin, cout)
 		return

@@ -56,6 +56,10 @@ var implicitCases = []implicitCase{
 	{n: 2, cin: 5, cout: 15, groups: 1, in: []int{4, 32}, k: []int{3, 3}, pad: []int{1}},
 	{n: 2, cin: 8, cout: 6, groups: 2, in: []int{5, 32}, k: []int{3, 3}, pad: []int{1}},
 	{n: 1, cin: 4, cout: 4, groups: 1, in: []int{6, 32}, k: []int{3, 5}, dil: []int{2}, pad: []int{2, 4}},
+	// 3×3, stride 1, padding 1, at least 32 channels, even height, width a multiple of
+	// 32: Winograd F(2×2, 3×3) (on AVX-512), one block of tiles or several.
+	{n: 2, cin: 32, cout: 48, groups: 1, in: []int{6, 32}, k: []int{3, 3}, pad: []int{1}},
+	{n: 3, cin: 40, cout: 32, groups: 1, in: []int{34, 64}, k: []int{3, 3}, pad: []int{1}},
 }
 
 func randTensor(r *rand.Rand, shape ...int) *tensor.Tensor {

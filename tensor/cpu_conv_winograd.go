@@ -1,0 +1,148 @@
+package tensor
+
+import (
+	"github.com/selfsup/selfsup/internal/gemm"
+	"github.com/selfsup/selfsup/internal/parallel"
+)
+
+// Winograd F(2×2, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016) for the 3×3, stride-1, padding-1 2-D convolutions with many
+// channels that dominate EDSR and U-Net's deeper levels. Each 2×2 output tile is
+// Aᵀ[(G·w·Gᵀ) ⊙ (Bᵀ·d·B)]A for its 4×4 input patch d, so the channel sums become 16
+// GEMMs (one per transform point ξ) of U_ξ: [Cout, Cin] by V_ξ: [Cin, tiles], 4
+// multiplies per output instead of 9. The input and output transforms run 16 tiles
+// at a time in AVX-512 assembly (cpu_conv_winograd_amd64.s); tiles are processed in
+// blocks whose V and M fit the L2 cache, one block per task. The input gradient (the
+// forward convolution of dy with the flipped weight) takes the same path.
+//
+// Rounding differs from the direct sum (the transforms add and subtract a few input
+// values before the products): for unit-scale data the relative error stays within
+// a few float32 ulps of the channel sum's magnitude.
+
+// useWinograd switches the Winograd path; a variable so that tests can compare it with
+// the direct one.
+var useWinograd = winogradAvailable
+
+// winoMinChannels is the fewest input and output channels for which the Winograd path
+// pays for its transforms.
+const winoMinChannels = 32
+
+// winogradOK reports whether convForwardData may compute this convolution (beta 0 or 1)
+// with convForwardWinograd.
+func winogradOK(g ConvGeom, groups, cin, cout int, beta float32) bool {
+	if !useWinograd || len(g.Out) != 2 || groups != 1 || cin < winoMinChannels || cout < winoMinChannels || (beta != 0 && beta != 1) {
+		return false
+	}
+	for i := range 2 {
+		if g.Kernel[i] != 3 || g.Stride[i] != 1 || g.Dilation[i] != 1 || g.Pad[i] != 1 {
+			return false
+		}
+	}
+	return g.Out[0]%2 == 0 && g.Out[1]%32 == 0
+}
+
+// convForwardWinograd computes y = conv(x, w) + beta·y (+ bias bd unless nil) for a
+// geometry that winogradOK accepts: x: [n, cin, H, W], w: [cout, cin, 3, 3].
+func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, cin, cout int) {
+	h, w := g.Out[0], g.Out[1]
+	tw := w / 2
+	tiles := h / 2 * tw
+	pw := w + 2
+
+	u := getScratch(16 * cout * cin)
+	defer putScratch(u)
+	winoFilter(u, wd, cout, cin)
+
+	// Tiles per block: V (16·cin) and M (16·cout) rows of tb tiles within about 1 MiB.
+	tb := max(16, min(tiles, (1<<20)/(64*(cin+cout))/16*16))
+	blocks := (tiles + tb - 1) / tb
+	acc := 0
+	if beta != 0 {
+		acc = 1
+	}
+	var bias *float32
+	if bd != nil {
+		bias = &bd[0]
+	}
+	tasks := n * blocks
+	// The 16 planes of V and M lie vxi and mxi apart, 16 floats more than their size so
+	// that the transforms' 16 accesses per channel do not all map to one L1 set.
+	vxi, mxi := cin*tb+16, cout*tb+16
+	// A task pads the input rows of its block (all channels) into xp just before the
+	// input transform reads them, while they are in cache.
+	maxRows := 2*((tb+tw-2)/tw+1) + 2
+	parallel.ForChunks(tasks, tasks, func(lo, hi int) {
+		v := getScratch(16 * vxi)
+		m := getScratch(16 * mxi)
+		xp := getScratch(cin * maxRows * pw)
+		defer putScratch(v)
+		defer putScratch(m)
+		defer putScratch(xp)
+		for task := lo; task < hi; task++ {
+			s, t0 := task/blocks, task%blocks*tb
+			nt := min(tb, tiles-t0)
+			ty0 := t0 / tw
+			rows := 2*((t0+nt-1)/tw-ty0) + 4 // padded rows 2·ty0 … 2·ty1+3
+			padRows(xp[:cin*rows*pw], xd[s*cin*h*w:][:cin*h*w], cin, h, w, 2*ty0-1, rows)
+			for t := t0; t < t0+nt; t += 16 {
+				ty, tx := t/tw, t%tw
+				winoInputAVX512(&v[t-t0], vxi, tb, &xp[2*(ty-ty0)*pw+2*tx], pw, rows*pw, cin)
+			}
+			for xi := range 16 {
+				gemm.SgemmPackersSerial(cout, nt, cin, 1,
+					gemm.SliceA{A: u[xi*cout*cin:], Ld: cin}, gemm.SliceB{B: v[xi*vxi:], Ld: tb},
+					0, m[xi*mxi:], tb)
+			}
+			out := yd[s*cout*h*w:]
+			for t := t0; t < t0+nt; t += 16 {
+				ty, tx := t/tw, t%tw
+				winoOutputAVX512(&out[2*ty*w+2*tx], w, h*w, &m[t-t0], mxi, tb, cout, bias, acc)
+			}
+		}
+	})
+}
+
+// padRows writes rows [y0, y0+rows) of each of the c channels of x: [c, h, w], zero
+// outside [0, h), with one zero column on each side, to dst: [c, rows, w+2].
+func padRows(dst, x []float32, c, h, w, y0, rows int) {
+	pw := w + 2
+	for ch := range c {
+		for r := range rows {
+			d := dst[(ch*rows+r)*pw:][:pw]
+			y := y0 + r
+			if y < 0 || y >= h {
+				clear(d)
+				continue
+			}
+			d[0], d[pw-1] = 0, 0
+			copy(d[1:pw-1], x[(ch*h+y)*w:][:w])
+		}
+	}
+}
+
+// winoFilter sets u[ξ][co][ci] = (G·w[co, ci]·Gᵀ)[ξ/4][ξ%4] for w: [cout, cin, 3, 3],
+// with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
+func winoFilter(u, wd []float32, cout, cin int) {
+	parallel.For(cout, rowGrain(1<<12, 16*cin), func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			for ci := range cin {
+				k := wd[(co*cin+ci)*9:][:9]
+				var t [4][3]float32 // G·k
+				for j := range 3 {
+					k0, k1, k2 := k[j], k[3+j], k[6+j]
+					t[0][j] = k0
+					t[1][j] = (k0 + k1 + k2) / 2
+					t[2][j] = (k0 - k1 + k2) / 2
+					t[3][j] = k2
+				}
+				for i := range 4 {
+					r0, r1, r2 := t[i][0], t[i][1], t[i][2]
+					row := [4]float32{r0, (r0 + r1 + r2) / 2, (r0 - r1 + r2) / 2, r2}
+					for j, val := range row {
+						u[((4*i+j)*cout+co)*cin+ci] = val
+					}
+				}
+			}
+		}
+	})
+}
