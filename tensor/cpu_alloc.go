@@ -87,7 +87,9 @@ func (c *cpuCache) get(n int) []float32 {
 	}
 	c.misses++
 	c.mu.Unlock()
-	return make([]float32, n, class)
+	s := make([]float32, n, class)
+	_ = adviseHuge(s[:class]) // a hint; see adviseHuge
+	return s
 }
 
 // put returns s (a slice from get) to the cache, evicting other free slices when the
