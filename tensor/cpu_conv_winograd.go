@@ -30,7 +30,7 @@ const winoMinChannels = 32
 // winogradOK reports whether convForwardData may compute this convolution (beta 0 or 1)
 // with convForwardWinograd.
 func winogradOK(g ConvGeom, groups, cin, cout int, beta float32) bool {
-	if !useWinograd || len(g.Out) != 2 || groups != 1 || cin < winoMinChannels || cout < winoMinChannels || (beta != 0 && beta != 1) {
+	if !useWinograd || !gemm.PackedAvailable() || len(g.Out) != 2 || groups != 1 || cin < winoMinChannels || cout < winoMinChannels || (beta != 0 && beta != 1) {
 		return false
 	}
 	for i := range 2 {
@@ -52,6 +52,14 @@ func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, 
 	u := getScratch(16 * cout * cin)
 	defer putScratch(u)
 	winoFilter(u, wd, cout, cin)
+	// U_ξ packed once for all the tasks' products.
+	usz := gemm.PackedASize(cout, cin)
+	up := getScratch(16 * usz)
+	defer putScratch(up)
+	var ua [16]gemm.PackedA
+	for xi := range ua {
+		ua[xi] = gemm.PackA(up[xi*usz:][:usz], gemm.SliceA{A: u[xi*cout*cin:], Ld: cin}, cout, cin)
+	}
 
 	// Tiles per block: V (16·cin) and M (16·cout) rows of tb tiles within about 1 MiB.
 	tb := max(16, min(tiles, (1<<20)/(64*(cin+cout))/16*16))
@@ -65,9 +73,12 @@ func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, 
 		bias = &bd[0]
 	}
 	tasks := n * blocks
-	// The 16 planes of V and M lie vxi and mxi apart, 16 floats more than their size so
-	// that the transforms' 16 accesses per channel do not all map to one L1 set.
-	vxi, mxi := cin*tb+16, cout*tb+16
+	// V_ξ is stored as the GEMM's B strips (gemm.PackedWidth tiles wide, cin deep),
+	// M_ξ as rows of tb tiles. The 16 planes of V and M lie vxi and mxi apart, 16
+	// floats more than their size so that the transforms' 16 accesses per channel do
+	// not all map to one L1 set.
+	const sw = gemm.PackedWidth
+	vxi, mxi := (tb+sw-1)/sw*sw*cin+16, cout*tb+16
 	// A task pads the input rows of its block (all channels) into xp just before the
 	// input transform reads them, while they are in cache.
 	maxRows := 2*((tb+tw-2)/tw+1) + 2
@@ -86,12 +97,11 @@ func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, 
 			padRows(xp[:cin*rows*pw], xd[s*cin*h*w:][:cin*h*w], cin, h, w, 2*ty0-1, rows)
 			for t := t0; t < t0+nt; t += 16 {
 				ty, tx := t/tw, t%tw
-				winoInputAVX512(&v[t-t0], vxi, tb, &xp[2*(ty-ty0)*pw+2*tx], pw, rows*pw, cin)
+				k := t - t0
+				winoInputAVX512(&v[k/sw*sw*cin+k%sw], vxi, sw, &xp[2*(ty-ty0)*pw+2*tx], pw, rows*pw, cin)
 			}
 			for xi := range 16 {
-				gemm.SgemmPackersSerial(cout, nt, cin, 1,
-					gemm.SliceA{A: u[xi*cout*cin:], Ld: cin}, gemm.SliceB{B: v[xi*vxi:], Ld: tb},
-					0, m[xi*mxi:], tb)
+				gemm.SgemmPackedSerial(cout, nt, cin, 1, ua[xi], v[xi*vxi:], 0, m[xi*mxi:], tb)
 			}
 			out := yd[s*cout*h*w:]
 			for t := t0; t < t0+nt; t += 16 {

@@ -204,8 +204,9 @@ type block struct {
 	jc, nc      int
 	c           []float32
 	ldc         int
-	first       bool // pc = 0: apply beta
-	direct      bool // read A in place instead of packing it
+	first       bool      // pc = 0: apply beta
+	direct      bool      // read A in place instead of packing it
+	ap          []float32 // op(A) rows [i0, i1) packed ahead for this depth block, or nil
 }
 
 // macro multiplies rows [i0, i1) of op(A) (depth [pc, pc+kc)) by strips [s0, s1) of
@@ -218,30 +219,7 @@ type block struct {
 func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 	kern := blk.kern
 	mr, nr, kc, c, ldc := kern.mr, kern.nr, blk.kc, blk.c, blk.ldc
-	split, e8 := i1, (*edgeKernel)(nil) // rows [split, i1) go in 8-row strips by e8
-	if t := (i1 - i0) % mr; (t == 1 || t == 2) && i1-i0 > mr {
-		if e8 = edgeOf(kern, 8); e8 != nil {
-			split = i1 - mr - t
-		}
-	}
-	full := split - (split-i0)%mr // rows [i0, full) form whole strips
-	switch {
-	case blk.pa != nil:
-		if split > i0 {
-			blk.pa.PackA(w.a[:roundUp(split-i0, mr)*kc], i0, split-i0, blk.pc, kc, mr)
-		}
-		if split < i1 {
-			blk.pa.PackA(w.a[(split-i0)*kc:][:roundUp(i1-split, 8)*kc], split, i1-split, blk.pc, kc, 8)
-		}
-	case !blk.direct:
-		packA(w.a, blk.transA, blk.a, blk.lda, i0, split-i0, blk.pc, kc, mr)
-		packA(w.a[(split-i0)*kc:], blk.transA, blk.a, blk.lda, split, i1-split, blk.pc, kc, 8)
-	case full < split:
-		packA(w.a, blk.transA, blk.a, blk.lda, full, split-full, blk.pc, kc, mr)
-	case (i1-split)%8 != 0:
-		last := i1 - (i1-split)%8
-		packA(w.a, blk.transA, blk.a, blk.lda, last, i1-last, blk.pc, kc, 8)
-	}
+	split, full, e8 := packRowsA(w, blk, i0, i1)
 	acc := true
 	if blk.first {
 		acc = blk.beta != 0
@@ -276,12 +254,49 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 	}
 }
 
+// packRowsA packs rows [i0, i1) of op(A) (depth [pc, pc+kc)) into w.a the way macro
+// reads them (nothing to do for a block packed ahead or read in place, but partial
+// strips): strips of kern.mr rows, and 8-row strips from split on. Rows [i0, full) form
+// whole kern.mr strips; e8 is the 8-row kernel when split < i1.
+func packRowsA(w *work, blk *block, i0, i1 int) (split, full int, e8 *edgeKernel) {
+	kern, kc := blk.kern, blk.kc
+	mr := kern.mr
+	split = i1 // rows [split, i1) go in 8-row strips by e8
+	if t := (i1 - i0) % mr; (t == 1 || t == 2) && i1-i0 > mr {
+		if e8 = edgeOf(kern, 8); e8 != nil {
+			split = i1 - mr - t
+		}
+	}
+	full = split - (split-i0)%mr // rows [i0, full) form whole strips
+	switch {
+	case blk.ap != nil: // packed ahead (PackedA)
+	case blk.pa != nil:
+		if split > i0 {
+			blk.pa.PackA(w.a[:roundUp(split-i0, mr)*kc], i0, split-i0, blk.pc, kc, mr)
+		}
+		if split < i1 {
+			blk.pa.PackA(w.a[(split-i0)*kc:][:roundUp(i1-split, 8)*kc], split, i1-split, blk.pc, kc, 8)
+		}
+	case !blk.direct:
+		packA(w.a, blk.transA, blk.a, blk.lda, i0, split-i0, blk.pc, kc, mr)
+		packA(w.a[(split-i0)*kc:], blk.transA, blk.a, blk.lda, split, i1-split, blk.pc, kc, 8)
+	case full < split:
+		packA(w.a, blk.transA, blk.a, blk.lda, full, split-full, blk.pc, kc, mr)
+	case (i1-split)%8 != 0:
+		last := i1 - (i1-split)%8
+		packA(w.a, blk.transA, blk.a, blk.lda, last, i1-last, blk.pc, kc, 8)
+	}
+	return split, full, e8
+}
+
 // strip returns the A strip of height h whose first row is row i of op(A), at offset
 // off of the block's packed rows: read in place when the block is direct and inPlace,
 // else packed (a direct block's partial strip sits at the start of w.a).
 func (blk *block) strip(w *work, off, i int, inPlace bool, h int) (as []float32, rs, cs int) {
 	kc := blk.kc
 	switch {
+	case blk.ap != nil:
+		return blk.ap[off*kc : off*kc+kc*h], 1, h
 	case !blk.direct:
 		return w.a[off*kc : off*kc+kc*h], 1, h
 	case inPlace && blk.transA:
