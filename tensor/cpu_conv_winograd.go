@@ -104,9 +104,11 @@ func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, 
 				gemm.SgemmPackedSerial(cout, nt, cin, 1, ua[xi], v[xi*vxi:], 0, m[xi*mxi:], tb)
 			}
 			out := yd[s*cout*h*w:]
-			for t := t0; t < t0+nt; t += 16 {
+			for t := t0; t < t0+nt; { // one call per tile row of the block
 				ty, tx := t/tw, t%tw
-				winoOutputAVX512(&out[2*ty*w+2*tx], w, h*w, &m[t-t0], mxi, tb, cout, bias, acc)
+				l := min(t0+nt, (ty+1)*tw) - t
+				winoOutputAVX512(&out[2*ty*w+2*tx], w, h*w, &m[t-t0], mxi, tb, cout, l/16, bias, acc)
+				t += l
 			}
 		}
 	})

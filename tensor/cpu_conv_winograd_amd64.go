@@ -15,10 +15,10 @@ var winogradAvailable = cpu.X86.HasAVX512F
 //go:noescape
 func winoInputAVX512(v *float32, vxi, vci int, x *float32, ldx, xci, nch int)
 
-// winoOutputAVX512 writes the output transforms Y = Aᵀ·M·A of 16 horizontally adjacent
-// tiles for ncout channels: M_ξ of tile k in channel co is m[co·mco + ξ·mxi + k], and
-// tile k's 2×2 outputs go to y[co·yco + r·ldy + 2k + c], plus bias[co] when bias is not
-// nil, plus the values already there when acc ≠ 0.
+// winoOutputAVX512 writes the output transforms Y = Aᵀ·M·A of ngroups groups of 16
+// horizontally adjacent tiles for ncout channels: M_ξ of tile k in channel co is
+// m[co·mco + ξ·mxi + k], and tile k's 2×2 outputs go to y[co·yco + r·ldy + 2k + c],
+// plus bias[co] when bias is not nil, plus the values already there when acc ≠ 0.
 //
 //go:noescape
-func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout int, bias *float32, acc int)
+func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngroups int, bias *float32, acc int)

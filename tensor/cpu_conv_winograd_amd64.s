@@ -208,8 +208,11 @@ winoin_done:
 	VZEROUPPER
 	RET
 
-// func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout int, bias *float32, acc int)
-TEXT ·winoOutputAVX512(SB), NOSPLIT, $0-72
+// func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngroups int, bias *float32, acc int)
+// Channel loop (DI, SI: channel bases) around a loop over the ngroups groups of 16
+// tiles (BX, R14: the group's outputs and M), so that each channel's rows are written
+// front to back.
+TEXT ·winoOutputAVX512(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), R8
 	SHLQ $2, R8
@@ -221,15 +224,30 @@ TEXT ·winoOutputAVX512(SB), NOSPLIT, $0-72
 	MOVQ mco+40(FP), R11
 	SHLQ $2, R11
 	MOVQ ncout+48(FP), CX
-	MOVQ bias+56(FP), DX
-	MOVQ acc+64(FP), R12
+	MOVQ ngroups+56(FP), R13
+	MOVQ bias+64(FP), DX
+	MOVQ acc+72(FP), R12
 	TESTQ CX, CX
+	JLE  winoout_done
+	TESTQ R13, R13
 	JLE  winoout_done
 	VMOVUPS winoIdx<>+128(SB), Z28
 	VMOVUPS winoIdx<>+192(SB), Z29
 
-winoout_loop:
-	MOVQ SI, AX
+winoout_channel:
+	VXORPS Z21, Z21, Z21
+	TESTQ DX, DX
+	JEQ   winoout_nobias
+	VBROADCASTSS (DX), Z21
+	ADDQ $4, DX
+
+winoout_nobias:
+	MOVQ DI, BX
+	MOVQ SI, R14
+	MOVQ R13, R15
+
+winoout_group:
+	MOVQ R14, AX
 	VMOVUPS (AX), Z0
 	ADDQ R10, AX
 	VMOVUPS (AX), Z1
@@ -267,16 +285,10 @@ winoout_loop:
 	AT4(Z3, Z7, Z11, Z15)
 	AT4(Z0, Z1, Z2, Z3)
 	AT4(Z4, Z5, Z6, Z7)
-	TESTQ DX, DX
-	JEQ   winoout_nobias
-	VBROADCASTSS (DX), Z20
-	VADDPS Z20, Z0, Z0
-	VADDPS Z20, Z1, Z1
-	VADDPS Z20, Z4, Z4
-	VADDPS Z20, Z5, Z5
-	ADDQ $4, DX
-
-winoout_nobias:
+	VADDPS Z21, Z0, Z0
+	VADDPS Z21, Z1, Z1
+	VADDPS Z21, Z4, Z4
+	VADDPS Z21, Z5, Z5
 	VMOVAPS Z28, Z16
 	VPERMI2PS Z1, Z0, Z16
 	VMOVAPS Z29, Z17
@@ -287,20 +299,24 @@ winoout_nobias:
 	VPERMI2PS Z5, Z4, Z19
 	TESTQ R12, R12
 	JEQ   winoout_store
-	VADDPS (DI), Z16, Z16
-	VADDPS 64(DI), Z17, Z17
-	VADDPS (DI)(R8*1), Z18, Z18
-	VADDPS 64(DI)(R8*1), Z19, Z19
+	VADDPS (BX), Z16, Z16
+	VADDPS 64(BX), Z17, Z17
+	VADDPS (BX)(R8*1), Z18, Z18
+	VADDPS 64(BX)(R8*1), Z19, Z19
 
 winoout_store:
-	VMOVUPS Z16, (DI)
-	VMOVUPS Z17, 64(DI)
-	VMOVUPS Z18, (DI)(R8*1)
-	VMOVUPS Z19, 64(DI)(R8*1)
+	VMOVUPS Z16, (BX)
+	VMOVUPS Z17, 64(BX)
+	VMOVUPS Z18, (BX)(R8*1)
+	VMOVUPS Z19, 64(BX)(R8*1)
+	ADDQ $128, BX
+	ADDQ $64, R14
+	DECQ R15
+	JNZ  winoout_group
 	ADDQ R9, DI
 	ADDQ R11, SI
 	DECQ CX
-	JNZ  winoout_loop
+	JNZ  winoout_channel
 
 winoout_done:
 	VZEROUPPER
