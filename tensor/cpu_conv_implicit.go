@@ -156,6 +156,10 @@ func (CPU) ConvFilterGrad(dw, x, dy *Tensor, g ConvGeom, groups int, beta float3
 		gemmScale(dwd, beta)
 		return
 	}
+	if dwDotOK(g, n, cpg) {
+		convFilterGradDot(dwd, xd, dyd, beta, g, groups, n, cin, cout)
+		return
+	}
 	tab := newConvTables(g)
 	pointwise := isPointwiseGeom(g)
 	// The N·∏Out positions are cut into one contiguous range per thread; each thread

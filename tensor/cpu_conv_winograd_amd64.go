@@ -22,3 +22,11 @@ func winoInputAVX512(v *float32, vxi, vci int, x *float32, ldx, xci, nch int)
 //
 //go:noescape
 func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngroups int, bias *float32, acc int)
+
+// dwDot2x9AVX512 adds to dw[c·ldw + 3·ky + kx] (c < 2, ky, kx < 3) the sums over rows
+// output rows and w positions t (w a positive multiple of 16) of
+// dy[c·lddy + row·w + t] · x[rowBase[row] + rowOff[ky] + kx + t]: the filter gradient
+// of one 3×3 tap window for two output channels (strides in elements).
+//
+//go:noescape
+func dwDot2x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)

@@ -12,3 +12,7 @@ func winoInputAVX512(v *float32, vxi, vci int, x *float32, ldx, xci, nch int) {
 func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngroups int, bias *float32, acc int) {
 	panic("tensor: winoOutputAVX512 without assembly")
 }
+
+func dwDot2x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int) {
+	panic("tensor: dwDot2x9AVX512 without assembly")
+}
