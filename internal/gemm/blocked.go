@@ -11,7 +11,6 @@ import (
 // for fused products (see sgemmFused), one packed B strip.
 type work struct {
 	a, tmp, b []float32
-	offs      []int // SgemmRowsSerial's row offsets of one depth block
 }
 
 var (

@@ -651,14 +651,12 @@ sgemmKernel8x32_put:
 	RET
 
 // Rows kernels: the B strip is read in place, not packed: step p's 32 values are at
-// x + offs[p]·4 bytes (offs: int elements, readable up to offs[kc+7]: the rows of
-// step p+8 are prefetched). A is a packed strip (row r of step p at
-// a + (p·cs + r)·4 bytes). c = alpha·A·B (acc = 0) or c += alpha·A·B. R11 = x,
-// R13 walks offs, R14 is the step's offset, R12 = cs in bytes.
+// x + offs[p]·4 bytes (offs: int elements). There is no software prefetch: it took
+// load slots that the unaligned rows need (RCAN 1283–1306 → 1241–1265 ms without).
+// A is a packed strip (row r of step p at a + (p·cs + r)·4 bytes). c = alpha·A·B
+// (acc = 0) or c += alpha·A·B. R11 = x, R13 walks offs, R14 is the step's offset,
+// R12 = cs in bytes.
 #define ROWSB \
-	MOVQ       64(R13), R14; \
-	PREFETCHT0 (R11)(R14*4); \
-	PREFETCHT0 64(R11)(R14*4); \
 	MOVQ       (R13), R14; \
 	VMOVUPS    (R11)(R14*4), Z28; \
 	VMOVUPS    64(R11)(R14*4), Z29; \

@@ -20,8 +20,6 @@ type RowsB struct {
 // RowsWidth is the strip width of [SgemmRowsSerial]: n must be a multiple of it.
 const RowsWidth = 32
 
-// rowsAhead is how many depth steps ahead the rows kernels prefetch B.
-const rowsAhead = 8
 
 // rowsKernel computes a tile of rows×32 (rows fixed by the kernel) as alpha times kc
 // steps of a packed A strip (row r of step p at a[p·cs + r]) by the B rows at
@@ -79,13 +77,7 @@ func SgemmRowsSerial(m, n, k int, alpha float32, a SliceA, b RowsB, beta float32
 		kc := min(kc0, k-pc)
 		a.PackA(w.a, 0, split, pc, kc, mr)
 		a.PackA(w.a[split*kc:], split, m-split, pc, kc, 8)
-		// The kernels prefetch the rows 8 steps ahead: offs carries 8 more entries
-		// (repeats of the last row, which is read anyway).
-		offs := append(w.offs[:0], b.Off[pc:pc+kc]...)
-		for range rowsAhead {
-			offs = append(offs, offs[kc-1])
-		}
-		w.offs = offs
+		offs := b.Off[pc : pc+kc]
 		lo, hi := offs[0], offs[0]
 		for _, o := range offs {
 			lo, hi = min(lo, o), max(hi, o)
