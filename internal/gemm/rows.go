@@ -20,7 +20,6 @@ type RowsB struct {
 // RowsWidth is the strip width of [SgemmRowsSerial]: n must be a multiple of it.
 const RowsWidth = 32
 
-
 // rowsKernel computes a tile of rows×32 (rows fixed by the kernel) as alpha times kc
 // steps of a packed A strip (row r of step p at a[p·cs + r]) by the B rows at
 // x + offs[p]: c = alpha·A·B, or c += alpha·A·B with acc ≠ 0.
