@@ -69,7 +69,11 @@ func convFilterGradDot(dwd, xd, dyd []float32, beta float32, g ConvGeom, groups,
 			for s := t * n / threads; s < (t+1)*n/threads; s++ {
 				padImage(xp, xd[s*cin*in:][:cin*in], cin, q.in, q.p)
 				for gi := range groups {
-					for c0 := 0; c0 < cpg; c0 += 2 {
+					for c0 := 0; c0 < cpg; {
+						dot, nc := dwDot3x9AVX512, 3 // three rows at a time, pairs for the rest
+						if r := cpg - c0; r == 2 || r == 4 {
+							dot, nc = dwDot2x9AVX512, 2
+						}
 						dy := dyd[(s*cout+gi*cpg+c0)*o:]
 						for ci := range cinG {
 							for kd := range q.k[0] {
@@ -77,10 +81,11 @@ func convFilterGradDot(dwd, xd, dyd []float32, beta float32, g ConvGeom, groups,
 								for ky := range off {
 									off[ky] = ci*plane + (kd*q.d[0]*ph+ky*q.d[1])*pw
 								}
-								dwDot2x9AVX512(&part[(gi*cpg+c0)*rows+(ci*q.k[0]+kd)*9], rows, &dy[0], o,
+								dot(&part[(gi*cpg+c0)*rows+(ci*q.k[0]+kd)*9], rows, &dy[0], o,
 									&xp[gi*cinG*plane], &off, &rowBase[0], nrows, q.out[2])
 							}
 						}
+						c0 += nc
 					}
 				}
 			}

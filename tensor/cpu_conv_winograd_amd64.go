@@ -30,3 +30,8 @@ func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngr
 //
 //go:noescape
 func dwDot2x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)
+
+// dwDot3x9AVX512 is dwDot2x9AVX512 for three output channels (c < 3).
+//
+//go:noescape
+func dwDot3x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)

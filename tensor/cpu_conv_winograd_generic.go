@@ -16,3 +16,7 @@ func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngr
 func dwDot2x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int) {
 	panic("tensor: dwDot2x9AVX512 without assembly")
 }
+
+func dwDot3x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int) {
+	panic("tensor: dwDot3x9AVX512 without assembly")
+}
