@@ -88,7 +88,7 @@ func (c *cpuCache) get(n int) []float32 {
 	c.misses++
 	c.mu.Unlock()
 	s := make([]float32, n, class)
-	_ = adviseHuge(s[:class]) // a hint; see adviseHuge
+	_ = adviseHuge(s) // a hint (only the n elements asked for: the size class's tail may never be touched); see adviseHuge
 	return s
 }
 
