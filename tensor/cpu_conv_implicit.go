@@ -156,6 +156,10 @@ func (CPU) ConvFilterGrad(dw, x, dy *Tensor, g ConvGeom, groups int, beta float3
 		gemmScale(dwd, beta)
 		return
 	}
+	if winogradGradOK(g, groups, cin, cout) {
+		convFilterGradWinograd(dwd, xd, dyd, beta, g, n, cin, cout)
+		return
+	}
 	if dwDotOK(g, n, cpg) {
 		convFilterGradDot(dwd, xd, dyd, beta, g, groups, n, cin, cout)
 		return

@@ -57,9 +57,11 @@ var implicitCases = []implicitCase{
 	{n: 2, cin: 8, cout: 6, groups: 2, in: []int{5, 32}, k: []int{3, 3}, pad: []int{1}},
 	{n: 1, cin: 4, cout: 4, groups: 1, in: []int{6, 32}, k: []int{3, 5}, dil: []int{2}, pad: []int{2, 4}},
 	// 3×3, stride 1, padding 1, at least 32 channels, even height, width a multiple of
-	// 32: Winograd F(2×2, 3×3) (on AVX-512), one block of tiles or several.
+	// 32: Winograd F(2×2, 3×3) (on AVX-512), one block of tiles or several; the filter
+	// gradient too when both channel counts are multiples of 16.
 	{n: 2, cin: 32, cout: 48, groups: 1, in: []int{6, 32}, k: []int{3, 3}, pad: []int{1}},
 	{n: 3, cin: 40, cout: 32, groups: 1, in: []int{34, 64}, k: []int{3, 3}, pad: []int{1}},
+	{n: 3, cin: 48, cout: 32, groups: 1, in: []int{18, 96}, k: []int{3, 3}, pad: []int{1}},
 }
 
 func randTensor(r *rand.Rand, shape ...int) *tensor.Tensor {

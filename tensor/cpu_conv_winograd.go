@@ -158,3 +158,123 @@ func winoFilter(u, wd []float32, cout, cin int) {
 		}
 	})
 }
+
+// winogradGradOK reports whether ConvFilterGrad may use convFilterGradWinograd: the
+// geometries of winogradOK with channel counts that are multiples of 16 (the input
+// transforms are transposed 16×16 at a time).
+func winogradGradOK(g ConvGeom, groups, cin, cout int) bool {
+	return cin%16 == 0 && cout%16 == 0 && winogradOK(g, groups, cin, cout, 0)
+}
+
+// convFilterGradWinograd sets dw = beta·dw + Σ_n dy_n·cols(x_n)ᵀ in the Winograd
+// domain: with V = Bᵀ·d·B of each input tile and dM = A·dY·Aᵀ of its output gradient
+// (the adjoint of the output transform), the transformed filter's gradient is
+// dU_ξ = Σ_tiles dM_ξ·V_ξᵀ — 16 GEMMs of [cout, tiles] by [tiles, cin] per block of
+// tiles — and dw = Gᵀ·dU·G (the adjoint of the filter transform). The tasks are cut
+// into one fixed range per thread, each summing into its own dU; the sums are added in
+// range order (deterministic).
+func convFilterGradWinograd(dwd, xd, dyd []float32, beta float32, g ConvGeom, n, cin, cout int) {
+	h, w := g.Out[0], g.Out[1]
+	tw := w / 2
+	tiles := h / 2 * tw
+	pw := w + 2
+	tb := max(16, min(tiles, (1<<20)/(64*(cin+cout))/16*16))
+	blocks := (tiles + tb - 1) / tb
+	tasks := n * blocks
+	const sw = gemm.PackedWidth
+	vxi, mxi := cin*tb+16, cout*tb+16
+	maxRows := 2*((tb+tw-2)/tw+1) + 2
+	usz := 16 * cout * cin
+	threads := min(parallel.Threads(), tasks)
+	parts := getScratch(threads * usz)
+	defer putScratch(parts)
+	parallel.ForChunks(threads, threads, func(lo, hi int) {
+		v := getScratch(16 * vxi)
+		m := getScratch(16 * mxi)
+		xp := getScratch(cin * maxRows * pw)
+		bt := getScratch((cin + sw - 1) / sw * sw * tb)
+		defer putScratch(v)
+		defer putScratch(m)
+		defer putScratch(xp)
+		defer putScratch(bt)
+		for ch := lo; ch < hi; ch++ {
+			du := parts[ch*usz:][:usz]
+			first := true
+			for task := ch * tasks / threads; task < (ch+1)*tasks/threads; task++ {
+				s, t0 := task/blocks, task%blocks*tb
+				nt := min(tb, tiles-t0)
+				ty0 := t0 / tw
+				rows := 2*((t0+nt-1)/tw-ty0) + 4
+				padRows(xp[:cin*rows*pw], xd[s*cin*h*w:][:cin*h*w], cin, h, w, 2*ty0-1, rows)
+				for t := t0; t < t0+nt; t += 16 {
+					ty, tx := t/tw, t%tw
+					winoInputAVX512(&v[t-t0], vxi, tb, &xp[2*(ty-ty0)*pw+2*tx], pw, rows*pw, cin)
+				}
+				for t := t0; t < t0+nt; { // one call per tile row of the block
+					ty, tx := t/tw, t%tw
+					l := min(t0+nt, (ty+1)*tw) - t
+					winoGradOutAVX512(&m[t-t0], mxi, tb, &dyd[s*cout*h*w+2*ty*w+2*tx], w, h*w, cout, l/16)
+					t += l
+				}
+				beta := float32(1)
+				if first {
+					beta = 0
+				}
+				for xi := range 16 {
+					// V_ξᵀ as B strips: tile t, channel c at bt[c/32·nt·32 + t·32 + c%32].
+					vx := v[xi*vxi:]
+					for c0 := 0; c0 < cin; c0 += 16 {
+						for k0 := 0; k0 < nt; k0 += 16 {
+							transpose16AVX512(&bt[c0/sw*nt*sw+k0*sw+c0%sw], sw, &vx[c0*tb+k0], tb)
+						}
+					}
+					gemm.SgemmStripsSerial(cout, cin, nt, 1, gemm.SliceA{A: m[xi*mxi:], Ld: tb}, bt, beta, du[xi*cout*cin:], cin)
+				}
+				first = false
+			}
+			if first {
+				clear(du)
+			}
+		}
+	})
+	for t := 1; t < threads; t++ {
+		for i, val := range parts[t*usz:][:usz] {
+			parts[i] += val
+		}
+	}
+	winoFilterGrad(dwd, parts[:usz], beta, cout, cin)
+}
+
+// winoFilterGrad sets dw = beta·dw + Gᵀ·dU[co, ci]·G for dw: [cout, cin, 3, 3] and
+// du[ξ][co][ci] (the adjoint of winoFilter).
+func winoFilterGrad(dwd, du []float32, beta float32, cout, cin int) {
+	parallel.For(cout, rowGrain(1<<12, 16*cin), func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			for ci := range cin {
+				var u [4][4]float32
+				for xi := range 16 {
+					u[xi/4][xi%4] = du[(xi*cout+co)*cin+ci]
+				}
+				var t [3][4]float32 // Gᵀ·u
+				for j := range 4 {
+					u0, u1, u2, u3 := u[0][j], u[1][j], u[2][j], u[3][j]
+					t[0][j] = u0 + (u1+u2)/2
+					t[1][j] = (u1 - u2) / 2
+					t[2][j] = (u1+u2)/2 + u3
+				}
+				d := dwd[(co*cin+ci)*9:][:9]
+				for a := range 3 {
+					t0, t1, t2, t3 := t[a][0], t[a][1], t[a][2], t[a][3]
+					row := [3]float32{t0 + (t1+t2)/2, (t1 - t2) / 2, (t1+t2)/2 + t3}
+					for b, val := range row {
+						if beta == 0 {
+							d[3*a+b] = val
+						} else {
+							d[3*a+b] = beta*d[3*a+b] + val
+						}
+					}
+				}
+			}
+		}
+	})
+}

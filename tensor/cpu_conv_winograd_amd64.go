@@ -23,6 +23,18 @@ func winoInputAVX512(v *float32, vxi, vci int, x *float32, ldx, xci, nch int)
 //go:noescape
 func winoOutputAVX512(y *float32, ldy, yco int, m *float32, mxi, mco, ncout, ngroups int, bias *float32, acc int)
 
+// winoGradOutAVX512 writes the adjoint output transforms dM = A·dY·Aᵀ of ngroups groups
+// of 16 horizontally adjacent tiles for ncout channels: tile k's 2×2 output gradients
+// are dy[co·yco + r·ldy + 2k + c], and dM_ξ of tile k goes to m[co·mco + ξ·mxi + k].
+//
+//go:noescape
+func winoGradOutAVX512(m *float32, mxi, mco int, dy *float32, ldy, yco, ncout, ngroups int)
+
+// transpose16AVX512 sets dst[r·ldd + c] = src[c·lds + r] for r, c < 16.
+//
+//go:noescape
+func transpose16AVX512(dst *float32, ldd int, src *float32, lds int)
+
 // dwDot2x9AVX512 adds to dw[c·ldw + 3·ky + kx] (c < 2, ky, kx < 3) the sums over rows
 // output rows and w positions t (w a positive multiple of 16) of
 // dy[c·lddy + row·w + t] · x[rowBase[row] + rowOff[ky] + kx + t]: the filter gradient

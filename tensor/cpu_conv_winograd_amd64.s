@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "transpose16_amd64.h"
 
 // Winograd F(2×2, 3×3) transforms for cpu_conv_winograd.go, 16 tiles (one per lane)
 // at a time; see winoInputAVX512 and winoOutputAVX512 there.
@@ -319,5 +320,191 @@ winoout_store:
 	JNZ  winoout_channel
 
 winoout_done:
+	VZEROUPPER
+	RET
+
+// func winoGradOutAVX512(m *float32, mxi, mco int, dy *float32, ldy, yco, ncout, ngroups int)
+// The adjoint of winoOutputAVX512: dM = A·dY·Aᵀ for the 2×2 output gradients of
+// ngroups groups of 16 horizontally adjacent tiles, per channel (channel loop around
+// the group loop, as there). dY's rows are split into even (Z0, Z2) and odd (Z1, Z3)
+// columns; t = A·dY is (d0, d0+d1, d0−d1, −d1) per column and dM = t·Aᵀ is
+// (t0, t0+t1, t0−t1, −t1) per row.
+TEXT ·winoGradOutAVX512(SB), NOSPLIT, $0-64
+	MOVQ m+0(FP), DI
+	MOVQ mxi+8(FP), R8
+	SHLQ $2, R8
+	MOVQ mco+16(FP), R9
+	SHLQ $2, R9
+	MOVQ dy+24(FP), SI
+	MOVQ ldy+32(FP), R10
+	SHLQ $2, R10
+	MOVQ yco+40(FP), R11
+	SHLQ $2, R11
+	MOVQ ncout+48(FP), CX
+	MOVQ ngroups+56(FP), R13
+	TESTQ CX, CX
+	JLE  winogo_done
+	TESTQ R13, R13
+	JLE  winogo_done
+	VMOVUPS winoIdx<>+0(SB), Z30
+	VMOVUPS winoIdx<>+64(SB), Z31
+	VXORPS  Z29, Z29, Z29
+
+winogo_channel:
+	MOVQ SI, BX
+	MOVQ DI, R14
+	MOVQ R13, R15
+
+winogo_group:
+	VMOVUPS (BX), Z16
+	VMOVUPS 64(BX), Z17
+	VMOVUPS (BX)(R10*1), Z18
+	VMOVUPS 64(BX)(R10*1), Z19
+	VMOVAPS Z30, Z0
+	VPERMI2PS Z17, Z16, Z0
+	VMOVAPS Z31, Z1
+	VPERMI2PS Z17, Z16, Z1
+	VMOVAPS Z30, Z2
+	VPERMI2PS Z19, Z18, Z2
+	VMOVAPS Z31, Z3
+	VPERMI2PS Z19, Z18, Z3
+	// t = A·dY: rows (d0, d0+d1, d0−d1, −d1) of columns c = 0 (Z0, Z2) and 1 (Z1, Z3).
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VADDPS  Z2, Z0, Z6
+	VADDPS  Z3, Z1, Z7
+	VSUBPS  Z2, Z0, Z8
+	VSUBPS  Z3, Z1, Z9
+	VSUBPS  Z2, Z29, Z10
+	VSUBPS  Z3, Z29, Z11
+	MOVQ R14, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    R8, AX
+	VADDPS  Z5, Z4, Z20
+	VMOVUPS Z20, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z5, Z4, Z21
+	VMOVUPS Z21, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z5, Z29, Z22
+	VMOVUPS Z22, (AX)
+	ADDQ    R8, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    R8, AX
+	VADDPS  Z7, Z6, Z20
+	VMOVUPS Z20, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z7, Z6, Z21
+	VMOVUPS Z21, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z7, Z29, Z22
+	VMOVUPS Z22, (AX)
+	ADDQ    R8, AX
+	VMOVUPS Z8, (AX)
+	ADDQ    R8, AX
+	VADDPS  Z9, Z8, Z20
+	VMOVUPS Z20, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z9, Z8, Z21
+	VMOVUPS Z21, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z9, Z29, Z22
+	VMOVUPS Z22, (AX)
+	ADDQ    R8, AX
+	VMOVUPS Z10, (AX)
+	ADDQ    R8, AX
+	VADDPS  Z11, Z10, Z20
+	VMOVUPS Z20, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z11, Z10, Z21
+	VMOVUPS Z21, (AX)
+	ADDQ    R8, AX
+	VSUBPS  Z11, Z29, Z22
+	VMOVUPS Z22, (AX)
+	ADDQ $128, BX
+	ADDQ $64, R14
+	DECQ R15
+	JNZ  winogo_group
+	ADDQ R11, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  winogo_channel
+
+winogo_done:
+	VZEROUPPER
+	RET
+
+// func transpose16AVX512(dst *float32, ldd int, src *float32, lds int)
+// dst[r·ldd + c] = src[c·lds + r] for r, c < 16.
+TEXT ·transpose16AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	SHLQ $2, R9
+	VMOVUPS (SI), Z0
+	ADDQ R9, SI
+	VMOVUPS (SI), Z1
+	ADDQ R9, SI
+	VMOVUPS (SI), Z2
+	ADDQ R9, SI
+	VMOVUPS (SI), Z3
+	ADDQ R9, SI
+	VMOVUPS (SI), Z4
+	ADDQ R9, SI
+	VMOVUPS (SI), Z5
+	ADDQ R9, SI
+	VMOVUPS (SI), Z6
+	ADDQ R9, SI
+	VMOVUPS (SI), Z7
+	ADDQ R9, SI
+	VMOVUPS (SI), Z8
+	ADDQ R9, SI
+	VMOVUPS (SI), Z9
+	ADDQ R9, SI
+	VMOVUPS (SI), Z10
+	ADDQ R9, SI
+	VMOVUPS (SI), Z11
+	ADDQ R9, SI
+	VMOVUPS (SI), Z12
+	ADDQ R9, SI
+	VMOVUPS (SI), Z13
+	ADDQ R9, SI
+	VMOVUPS (SI), Z14
+	ADDQ R9, SI
+	VMOVUPS (SI), Z15
+	TRANSPOSE16
+	VMOVUPS Z0, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z1, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z2, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z3, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z4, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z5, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z6, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z7, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z8, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z9, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z10, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z11, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z12, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z13, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z14, (DI)
+	ADDQ R8, DI
+	VMOVUPS Z15, (DI)
 	VZEROUPPER
 	RET

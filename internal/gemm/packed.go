@@ -53,9 +53,42 @@ func PackA(dst []float32, a SliceA, m, k int) PackedA {
 // b[(j/PackedWidth)·k·PackedWidth + p·PackedWidth + j%PackedWidth] (lanes past n may hold
 // anything: they only feed columns that are not stored).
 func SgemmPackedSerial(m, n, k int, alpha float32, a PackedA, b []float32, beta float32, c []float32, ldc int) {
+	if a.m != m || a.k != k {
+		panic(fmt.Sprintf("gemm: SgemmPackedSerial: m=%d k=%d, A packed %d×%d", m, k, a.m, a.k))
+	}
+	rows := roundUp(m, active.mr)
+	stripsProduct(m, n, k, alpha, a.kc0, func(blk *block) { blk.ap = a.data[rows*blk.pc:][:rows*blk.kc] }, b, beta, c, ldc)
+}
+
+// SgemmStripsSerial is [SgemmPackedSerial] with op(A) (m×k) given as a [SliceA]: the
+// micro-kernels read it in place where they can (any strides but a leading dimension
+// that is a multiple of 1024, which thrashes the cache), else it is packed first.
+func SgemmStripsSerial(m, n, k int, alpha float32, a SliceA, b []float32, beta float32, c []float32, ldc int) {
+	kern := active
+	if !kern.strided || a.Ld%1024 == 0 {
+		SgemmPackedSerial(m, n, k, alpha, PackA(nil, a, m, k), b, beta, c, ldc)
+		return
+	}
+	if a.Trans {
+		checkMatrix("A", a.A, k, m, a.Ld)
+	} else {
+		checkMatrix("A", a.A, m, k, a.Ld)
+	}
+	kc0 := ceilDiv(max(k, 1), ceilDiv(max(k, 1), kern.kc))
+	stripsProduct(m, n, k, alpha, kc0, func(blk *block) {
+		blk.a, blk.lda, blk.transA, blk.direct = a.A, a.Ld, a.Trans, true
+	}, b, beta, c, ldc)
+}
+
+// stripsProduct runs macro over the depth blocks (kc0 deep) and the B strips of a
+// strips product; setA sets each block's op(A) source.
+func stripsProduct(m, n, k int, alpha float32, kc0 int, setA func(*block), b []float32, beta float32, c []float32, ldc int) {
 	const nr = PackedWidth
-	if a.m != m || a.k != k || n < 0 || len(b) < ceilDiv(n, nr)*k*nr {
-		panic(fmt.Sprintf("gemm: SgemmPackedSerial: m=%d n=%d k=%d, A packed %d×%d, len(b)=%d", m, n, k, a.m, a.k, len(b)))
+	if !PackedAvailable() {
+		panic("gemm: packed-operand product: no packed-operand kernels in this build")
+	}
+	if m < 0 || n < 0 || k < 0 || len(b) < ceilDiv(n, nr)*k*nr {
+		panic(fmt.Sprintf("gemm: packed-operand product: m=%d n=%d k=%d, len(b)=%d", m, n, k, len(b)))
 	}
 	checkMatrix("C", c, m, n, ldc)
 	if m == 0 || n == 0 {
@@ -69,11 +102,11 @@ func SgemmPackedSerial(m, n, k int, alpha float32, a PackedA, b []float32, beta 
 	w := workPool.Get().(*work)
 	defer workPool.Put(w)
 	w.tmp = grow(w.tmp, kern.mr*nr)
-	rows := roundUp(m, kern.mr)
-	for pc := 0; pc < k; pc += a.kc0 {
-		kc := min(a.kc0, k-pc)
-		blk := block{kern: kern, alpha: alpha, beta: beta, c: c, ldc: ldc, pc: pc, kc: kc,
-			first: pc == 0, ap: a.data[rows*pc:][:rows*kc]}
+	w.a = grow(w.a, roundUp(m, kern.mr)*kc0)
+	for pc := 0; pc < k; pc += kc0 {
+		kc := min(kc0, k-pc)
+		blk := block{kern: kern, alpha: alpha, beta: beta, c: c, ldc: ldc, pc: pc, kc: kc, first: pc == 0}
+		setA(&blk)
 		for t := 0; t*nr < n; t++ {
 			blk.bp = b[t*k*nr+pc*nr:][:kc*nr]
 			blk.jc, blk.nc = t*nr, min(nr, n-t*nr)

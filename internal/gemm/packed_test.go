@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestSgemmPackedSerial checks PackA and SgemmPackedSerial against sgemm on the cases
+// TestSgemmPackedSerial checks PackA, SgemmPackedSerial and SgemmStripsSerial against sgemm on the cases
 // of TestSgemmKernels (transposed A and not, each beta case, several depth blocks with
 // tiny blocks), with B packed into strips whose lanes past n hold NaN.
 func TestSgemmPackedSerial(t *testing.T) {
@@ -41,21 +41,30 @@ func TestSgemmPackedSerial(t *testing.T) {
 							bp[j/nr*tc.k*nr+p*nr+j%nr] = b[p*ldb+j]
 						}
 					}
+					c2 := append([]float32(nil), c...)
 					pa := PackA(nil, SliceA{Trans: tc.transA, A: a, Ld: lda}, tc.m, tc.k)
 					SgemmPackedSerial(tc.m, tc.n, tc.k, tc.alpha, pa, bp, tc.beta, c, ldc)
-					for i := range tc.m {
-						for j := range ldc {
-							got, w := c[i*ldc+j], want[i*ldc+j]
-							tol := 1e-5 * float64(tc.k+1) * (1 + math.Abs(float64(w)))
-							if j >= tc.n {
-								tol = 0
-							}
-							if d := math.Abs(float64(got - w)); !(d <= tol) {
-								t.Fatalf("C[%d,%d] = %v, want %v", i, j, got, w)
-							}
-						}
-					}
+					SgemmStripsSerial(tc.m, tc.n, tc.k, tc.alpha, SliceA{Trans: tc.transA, A: a, Ld: lda}, bp, tc.beta, c2, ldc)
+					checkClose(t, "packed", c, want, tc, ldc)
+					checkClose(t, "strips", c2, want, tc, ldc)
 				})
+			}
+		}
+	}
+}
+
+// checkClose compares C with want (columns past n must be untouched).
+func checkClose(t *testing.T, what string, c, want []float32, tc gemmCase, ldc int) {
+	t.Helper()
+	for i := range tc.m {
+		for j := range ldc {
+			got, w := c[i*ldc+j], want[i*ldc+j]
+			tol := 1e-5 * float64(tc.k+1) * (1 + math.Abs(float64(w)))
+			if j >= tc.n {
+				tol = 0
+			}
+			if d := math.Abs(float64(got - w)); !(d <= tol) {
+				t.Fatalf("%s: C[%d,%d] = %v, want %v", what, i, j, got, w)
 			}
 		}
 	}
