@@ -21,6 +21,27 @@
 // the cuda package implements them on NVIDIA GPUs. Transfers are explicit:
 // [Tensor.To], [FromSlice], [Tensor.Data] (CPU only), [Tensor.Values].
 //
+// # CPU convolutions
+//
+// [CPU] implements the optional [ImplicitConver] family (forward, input gradient as
+// the forward convolution of dy with the flipped weight, filter gradient) without
+// materialising im2col columns, choosing per layer:
+//   - Winograd F(2×2, 3×3) for 2-D 3×3, stride-1, padding-1 layers with at least 32
+//     input and output channels, an even height and a width that is a multiple of 32
+//     (the filter gradient too when both channel counts are multiples of 16):
+//     cpu_conv_winograd.go;
+//   - the packing-free implicit GEMM, whose micro-kernels read the zero-padded image's
+//     rows in place, for stride-1 3-D layers and 2-D layers with at most 16 output
+//     channels per group whose last output axis is a multiple of 32: cpu_conv_rows.go;
+//   - for the filter gradient of stride-1 layers with a 3×3 window on the last two axes
+//     and at most 32 output channels per group, dot products of dy rows with shifted
+//     input rows: cpu_conv_dwdot.go;
+//   - otherwise an implicit GEMM whose packers gather the columns from the image:
+//     cpu_conv_implicit.go, cpu_conv_pack.go.
+//
+// The fast paths need AVX-512; every path is checked against an im2col reference in
+// the tests, and the choice never changes results beyond float32 rounding.
+//
 // # Random numbers
 //
 // [RNG] is a seeded PCG generator. Random tensors are drawn on the host and uploaded, so
