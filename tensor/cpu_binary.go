@@ -105,6 +105,16 @@ func binaryStrided(op BinaryOp, d, a []float32, ao, sa int, b []float32, bo, sb 
 
 func binaryVV(op BinaryOp, d, a, b []float32) {
 	a, b = a[:len(d)], b[:len(d)]
+	if useAVX512Binary && op <= Div && len(d) > 0 {
+		binaryVVAVX512(int(op), &d[0], &a[0], &b[0], len(d))
+		return
+	}
+	binaryVVGo(op, d, a, b)
+}
+
+// binaryVVGo is binaryVV in Go.
+func binaryVVGo(op BinaryOp, d, a, b []float32) {
+	a, b = a[:len(d)], b[:len(d)]
 	switch op {
 	case Add:
 		for i := range d {
@@ -138,6 +148,16 @@ func binaryVV(op BinaryOp, d, a, b []float32) {
 }
 
 func binaryVS(op BinaryOp, d, a []float32, y float32) {
+	a = a[:len(d)]
+	if useAVX512Binary && op <= Div && len(d) > 0 {
+		binaryVSAVX512(int(op), &d[0], &a[0], y, len(d))
+		return
+	}
+	binaryVSGo(op, d, a, y)
+}
+
+// binaryVSGo is binaryVS in Go.
+func binaryVSGo(op BinaryOp, d, a []float32, y float32) {
 	a = a[:len(d)]
 	switch op {
 	case Add:
