@@ -15,7 +15,7 @@ import (
 
 // useDWDot switches the dot-product filter gradient; a variable so that tests can
 // compare it with the GEMM.
-var useDWDot = winogradAvailable
+var useDWDot = dwDotAvailable
 
 // dwDotMaxCout is the most output channels per group for which the dot-product filter
 // gradient is used.

@@ -41,13 +41,61 @@ func winogradOK(g ConvGeom, groups, cin, cout int, beta float32) bool {
 	return g.Out[0]%2 == 0 && g.Out[1]%32 == 0
 }
 
+// winoPlan is the tiling of one Winograd convolution of h×w outputs: 2×2 tiles, tw to
+// a tile row, cut into blocks of tb tiles (one task per block and sample) whose V
+// (16·cin rows) and M (16·cout rows) fit in about 1 MiB.
+type winoPlan struct {
+	h, w, tw, tiles, pw int
+	cin, tb, blocks     int
+	maxRows             int // padded input rows of the tallest block
+}
+
+func newWinoPlan(g ConvGeom, cin, cout int) winoPlan {
+	p := winoPlan{h: g.Out[0], w: g.Out[1], cin: cin}
+	p.tw, p.pw = p.w/2, p.w+2
+	p.tiles = p.h / 2 * p.tw
+	p.tb = max(16, min(p.tiles, (1<<20)/(64*(cin+cout))/16*16))
+	p.blocks = (p.tiles + p.tb - 1) / p.tb
+	p.maxRows = 2*((p.tb+p.tw-2)/p.tw+1) + 2
+	return p
+}
+
+// block returns the first tile and the tile count of block b.
+func (p *winoPlan) block(b int) (t0, nt int) {
+	t0 = b * p.tb
+	return t0, min(p.tb, p.tiles-t0)
+}
+
+// input pads the input rows of the block's tiles [t0, t0+nt) of sample x: [cin, h, w]
+// into xp (while they are in cache for the transform) and writes the tiles' V: V_ξ of
+// channel c for the 16 tiles from k = t − t0 (k a multiple of 16) starts at
+// v[at(k) + c·vci + ξ·vxi].
+func (p *winoPlan) input(v []float32, vxi, vci int, at func(k int) int, xp, x []float32, t0, nt int) {
+	ty0 := t0 / p.tw
+	rows := 2*((t0+nt-1)/p.tw-ty0) + 4 // padded rows 2·ty0 … 2·ty1+3
+	padRows(xp[:p.cin*rows*p.pw], x, p.cin, p.h, p.w, 2*ty0-1, rows)
+	for t := t0; t < t0+nt; t += 16 {
+		ty, tx := t/p.tw, t%p.tw
+		winoInputAVX512(&v[at(t-t0)], vxi, vci, &xp[2*(ty-ty0)*p.pw+2*tx], p.pw, rows*p.pw, p.cin)
+	}
+}
+
+// rows calls fn(t, off, groups) for each tile row's part of tiles [t0, t0+nt): its first
+// tile t, that tile's output offset 2·ty·w + 2·tx, and its number of 16-tile groups.
+func (p *winoPlan) rows(t0, nt int, fn func(t, off, groups int)) {
+	for t := t0; t < t0+nt; {
+		ty, tx := t/p.tw, t%p.tw
+		l := min(t0+nt, (ty+1)*p.tw) - t
+		fn(t, 2*ty*p.w+2*tx, l/16)
+		t += l
+	}
+}
+
 // convForwardWinograd computes y = conv(x, w) + beta·y (+ bias bd unless nil) for a
 // geometry that winogradOK accepts: x: [n, cin, H, W], w: [cout, cin, 3, 3].
 func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, cin, cout int) {
-	h, w := g.Out[0], g.Out[1]
-	tw := w / 2
-	tiles := h / 2 * tw
-	pw := w + 2
+	p := newWinoPlan(g, cin, cout)
+	hw := p.h * p.w
 
 	u := getScratch(16 * cout * cin)
 	defer putScratch(u)
@@ -61,9 +109,6 @@ func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, 
 		ua[xi] = gemm.PackA(up[xi*usz:][:usz], gemm.SliceA{A: u[xi*cout*cin:], Ld: cin}, cout, cin)
 	}
 
-	// Tiles per block: V (16·cin) and M (16·cout) rows of tb tiles within about 1 MiB.
-	tb := max(16, min(tiles, (1<<20)/(64*(cin+cout))/16*16))
-	blocks := (tiles + tb - 1) / tb
 	acc := 0
 	if beta != 0 {
 		acc = 1
@@ -72,44 +117,32 @@ func convForwardWinograd(yd, xd, wd, bd []float32, beta float32, g ConvGeom, n, 
 	if bd != nil {
 		bias = &bd[0]
 	}
-	tasks := n * blocks
+	tasks := n * p.blocks
 	// V_ξ is stored as the GEMM's B strips (gemm.PackedWidth tiles wide, cin deep),
 	// M_ξ as rows of tb tiles. The 16 planes of V and M lie vxi and mxi apart, 16
 	// floats more than their size so that the transforms' 16 accesses per channel do
 	// not all map to one L1 set.
 	const sw = gemm.PackedWidth
-	vxi, mxi := (tb+sw-1)/sw*sw*cin+16, cout*tb+16
-	// A task pads the input rows of its block (all channels) into xp just before the
-	// input transform reads them, while they are in cache.
-	maxRows := 2*((tb+tw-2)/tw+1) + 2
+	vxi, mxi := (p.tb+sw-1)/sw*sw*cin+16, cout*p.tb+16
+	strip := func(k int) int { return k/sw*sw*cin + k%sw }
 	parallel.ForChunks(tasks, tasks, func(lo, hi int) {
 		v := getScratch(16 * vxi)
 		m := getScratch(16 * mxi)
-		xp := getScratch(cin * maxRows * pw)
+		xp := getScratch(cin * p.maxRows * p.pw)
 		defer putScratch(v)
 		defer putScratch(m)
 		defer putScratch(xp)
 		for task := lo; task < hi; task++ {
-			s, t0 := task/blocks, task%blocks*tb
-			nt := min(tb, tiles-t0)
-			ty0 := t0 / tw
-			rows := 2*((t0+nt-1)/tw-ty0) + 4 // padded rows 2·ty0 … 2·ty1+3
-			padRows(xp[:cin*rows*pw], xd[s*cin*h*w:][:cin*h*w], cin, h, w, 2*ty0-1, rows)
-			for t := t0; t < t0+nt; t += 16 {
-				ty, tx := t/tw, t%tw
-				k := t - t0
-				winoInputAVX512(&v[k/sw*sw*cin+k%sw], vxi, sw, &xp[2*(ty-ty0)*pw+2*tx], pw, rows*pw, cin)
-			}
+			s := task / p.blocks
+			t0, nt := p.block(task % p.blocks)
+			p.input(v, vxi, sw, strip, xp, xd[s*cin*hw:][:cin*hw], t0, nt)
 			for xi := range 16 {
-				gemm.SgemmPackedSerial(cout, nt, cin, 1, ua[xi], v[xi*vxi:], 0, m[xi*mxi:], tb)
+				gemm.SgemmPackedSerial(cout, nt, cin, 1, ua[xi], v[xi*vxi:], 0, m[xi*mxi:], p.tb)
 			}
-			out := yd[s*cout*h*w:]
-			for t := t0; t < t0+nt; { // one call per tile row of the block
-				ty, tx := t/tw, t%tw
-				l := min(t0+nt, (ty+1)*tw) - t
-				winoOutputAVX512(&out[2*ty*w+2*tx], w, h*w, &m[t-t0], mxi, tb, cout, l/16, bias, acc)
-				t += l
-			}
+			out := yd[s*cout*hw:]
+			p.rows(t0, nt, func(t, off, groups int) {
+				winoOutputAVX512(&out[off], p.w, hw, &m[t-t0], mxi, p.tb, cout, groups, bias, acc)
+			})
 		}
 	})
 }
@@ -174,25 +207,21 @@ func winogradGradOK(g ConvGeom, groups, cin, cout int) bool {
 // into one fixed range per thread, each summing into its own dU; the sums are added in
 // range order (deterministic).
 func convFilterGradWinograd(dwd, xd, dyd []float32, beta float32, g ConvGeom, n, cin, cout int) {
-	h, w := g.Out[0], g.Out[1]
-	tw := w / 2
-	tiles := h / 2 * tw
-	pw := w + 2
-	tb := max(16, min(tiles, (1<<20)/(64*(cin+cout))/16*16))
-	blocks := (tiles + tb - 1) / tb
-	tasks := n * blocks
+	p := newWinoPlan(g, cin, cout)
+	hw := p.h * p.w
+	tasks := n * p.blocks
 	const sw = gemm.PackedWidth
-	vxi, mxi := cin*tb+16, cout*tb+16
-	maxRows := 2*((tb+tw-2)/tw+1) + 2
+	vxi, mxi := cin*p.tb+16, cout*p.tb+16 // V_ξ and dM_ξ as rows of tb tiles
 	usz := 16 * cout * cin
 	threads := min(parallel.Threads(), tasks)
 	parts := getScratch(threads * usz)
 	defer putScratch(parts)
+	natural := func(k int) int { return k }
 	parallel.ForChunks(threads, threads, func(lo, hi int) {
 		v := getScratch(16 * vxi)
 		m := getScratch(16 * mxi)
-		xp := getScratch(cin * maxRows * pw)
-		bt := getScratch((cin + sw - 1) / sw * sw * tb)
+		xp := getScratch(cin * p.maxRows * p.pw)
+		bt := getScratch((cin + sw - 1) / sw * sw * p.tb)
 		defer putScratch(v)
 		defer putScratch(m)
 		defer putScratch(xp)
@@ -201,21 +230,13 @@ func convFilterGradWinograd(dwd, xd, dyd []float32, beta float32, g ConvGeom, n,
 			du := parts[ch*usz:][:usz]
 			first := true
 			for task := ch * tasks / threads; task < (ch+1)*tasks/threads; task++ {
-				s, t0 := task/blocks, task%blocks*tb
-				nt := min(tb, tiles-t0)
-				ty0 := t0 / tw
-				rows := 2*((t0+nt-1)/tw-ty0) + 4
-				padRows(xp[:cin*rows*pw], xd[s*cin*h*w:][:cin*h*w], cin, h, w, 2*ty0-1, rows)
-				for t := t0; t < t0+nt; t += 16 {
-					ty, tx := t/tw, t%tw
-					winoInputAVX512(&v[t-t0], vxi, tb, &xp[2*(ty-ty0)*pw+2*tx], pw, rows*pw, cin)
-				}
-				for t := t0; t < t0+nt; { // one call per tile row of the block
-					ty, tx := t/tw, t%tw
-					l := min(t0+nt, (ty+1)*tw) - t
-					winoGradOutAVX512(&m[t-t0], mxi, tb, &dyd[s*cout*h*w+2*ty*w+2*tx], w, h*w, cout, l/16)
-					t += l
-				}
+				s := task / p.blocks
+				t0, nt := p.block(task % p.blocks)
+				p.input(v, vxi, p.tb, natural, xp, xd[s*cin*hw:][:cin*hw], t0, nt)
+				dy := dyd[s*cout*hw:]
+				p.rows(t0, nt, func(t, off, groups int) {
+					winoGradOutAVX512(&m[t-t0], mxi, p.tb, &dy[off], p.w, hw, cout, groups)
+				})
 				beta := float32(1)
 				if first {
 					beta = 0
@@ -225,10 +246,10 @@ func convFilterGradWinograd(dwd, xd, dyd []float32, beta float32, g ConvGeom, n,
 					vx := v[xi*vxi:]
 					for c0 := 0; c0 < cin; c0 += 16 {
 						for k0 := 0; k0 < nt; k0 += 16 {
-							transpose16AVX512(&bt[c0/sw*nt*sw+k0*sw+c0%sw], sw, &vx[c0*tb+k0], tb)
+							transpose16AVX512(&bt[c0/sw*nt*sw+k0*sw+c0%sw], sw, &vx[c0*p.tb+k0], p.tb)
 						}
 					}
-					gemm.SgemmStripsSerial(cout, cin, nt, 1, gemm.SliceA{A: m[xi*mxi:], Ld: tb}, bt, beta, du[xi*cout*cin:], cin)
+					gemm.SgemmStripsSerial(cout, cin, nt, 1, gemm.SliceA{A: m[xi*mxi:], Ld: p.tb}, bt, beta, du[xi*cout*cin:], cin)
 				}
 				first = false
 			}

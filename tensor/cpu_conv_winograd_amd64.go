@@ -34,16 +34,3 @@ func winoGradOutAVX512(m *float32, mxi, mco int, dy *float32, ldy, yco, ncout, n
 //
 //go:noescape
 func transpose16AVX512(dst *float32, ldd int, src *float32, lds int)
-
-// dwDot2x9AVX512 adds to dw[c·ldw + 3·ky + kx] (c < 2, ky, kx < 3) the sums over rows
-// output rows and w positions t (w a positive multiple of 16) of
-// dy[c·lddy + row·w + t] · x[rowBase[row] + rowOff[ky] + kx + t]: the filter gradient
-// of one 3×3 tap window for two output channels (strides in elements).
-//
-//go:noescape
-func dwDot2x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)
-
-// dwDot3x9AVX512 is dwDot2x9AVX512 for three output channels (c < 3).
-//
-//go:noescape
-func dwDot3x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)
