@@ -107,6 +107,11 @@ func stripsProduct(m, n, k int, alpha float32, kc0 int, setA func(*block), b []f
 		kc := min(kc0, k-pc)
 		blk := block{kern: kern, alpha: alpha, beta: beta, c: c, ldc: ldc, pc: pc, kc: kc, first: pc == 0}
 		setA(&blk)
+		if kc == k { // one depth block: the strips lie kc·nr apart, as macro reads a panel
+			blk.bp, blk.jc, blk.nc = b, 0, n
+			macro(w, &blk, 0, m, 0, ceilDiv(n, nr))
+			continue
+		}
 		for t := 0; t*nr < n; t++ {
 			blk.bp = b[t*k*nr+pc*nr:][:kc*nr]
 			blk.jc, blk.nc = t*nr, min(nr, n-t*nr)
