@@ -238,7 +238,7 @@ func macro(w *work, blk *block, i0, i1, s0, s1 int) {
 		}
 		for i := i0; i < split; i += mr {
 			rows := min(mr, split-i)
-			as, rs, cs := blk.strip(w, i-i0, i, i < full, mr)
+			as, rs, cs := blk.strip(w, i-i0, i, i < full || blk.tailInPlace(rows), mr)
 			if rows == mr && cols == nr {
 				kern.fn(kc, as, rs, cs, bs, c[i*ldc+j:], ldc, blk.alpha, acc)
 				continue
@@ -279,13 +279,19 @@ func packRowsA(w *work, blk *block, i0, i1 int) (split, full int, e8 *edgeKernel
 	case !blk.direct:
 		packA(w.a, blk.transA, blk.a, blk.lda, i0, split-i0, blk.pc, kc, mr)
 		packA(w.a[(split-i0)*kc:], blk.transA, blk.a, blk.lda, split, i1-split, blk.pc, kc, 8)
-	case full < split:
+	case full < split && !blk.tailInPlace(split-full):
 		packA(w.a, blk.transA, blk.a, blk.lda, full, split-full, blk.pc, kc, mr)
 	case (i1-split)%8 != 0:
 		last := i1 - (i1-split)%8
 		packA(w.a, blk.transA, blk.a, blk.lda, last, i1-last, blk.pc, kc, 8)
 	}
 	return split, full, e8
+}
+
+// tailInPlace reports whether a last strip of rows rows is read in place too: A is read
+// in place and an edge kernel is exactly that tall (64 rows: 4 strips of 14 and one of 8).
+func (blk *block) tailInPlace(rows int) bool {
+	return blk.direct && edgeOf(blk.kern, rows) != nil
 }
 
 // strip returns the A strip of height h whose first row is row i of op(A), at offset
