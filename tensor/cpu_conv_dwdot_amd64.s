@@ -16,6 +16,54 @@
 	VADDSS M, X30, X30; \
 	VMOVSS X30, M
 
+// DOTARGS loads the arguments shared by both kernels: SI = dy, R8 = lddy in bytes,
+// R12 = x, R13–R15 = the tap rows' offsets in bytes, BX = rowBase, CX = rows, DI = w.
+#define DOTARGS \
+	MOVQ dy+16(FP), SI; \
+	MOVQ lddy+24(FP), R8; \
+	SHLQ $2, R8; \
+	MOVQ x+32(FP), R12; \
+	MOVQ rowOff+40(FP), AX; \
+	MOVQ 0(AX), R13; \
+	SHLQ $2, R13; \
+	MOVQ 8(AX), R14; \
+	SHLQ $2, R14; \
+	MOVQ 16(AX), R15; \
+	SHLQ $2, R15; \
+	MOVQ rowBase+48(FP), BX; \
+	MOVQ rows+56(FP), CX; \
+	MOVQ w+64(FP), DI
+
+// DOTROW points R9–R11 at the three tap rows of the output row at BX and DX at its width.
+#define DOTROW \
+	MOVQ (BX), AX; \
+	SHLQ $2, AX; \
+	ADDQ R12, AX; \
+	LEAQ (AX)(R13*1), R9; \
+	LEAQ (AX)(R14*1), R10; \
+	LEAQ (AX)(R15*1), R11; \
+	MOVQ DI, DX
+
+// DOTNEXT moves every pointer 16 positions on and counts them off DX.
+#define DOTNEXT \
+	ADDQ $64, SI; \
+	ADDQ $64, R9; \
+	ADDQ $64, R10; \
+	ADDQ $64, R11; \
+	SUBQ $16, DX
+
+// ZERO9 clears nine accumulators.
+#define ZERO9(a, b, c, d, e, f, g, h, i) \
+	VXORPS a, a, a; \
+	VXORPS b, b, b; \
+	VXORPS c, c, c; \
+	VXORPS d, d, d; \
+	VXORPS e, e, e; \
+	VXORPS f, f, f; \
+	VXORPS g, g, g; \
+	VXORPS h, h, h; \
+	VXORPS i, i, i
+
 // The dot-product filter-gradient kernels (cpu_conv_dwdot.go): dwDot{N}x9AVX512 keeps
 // N·9 accumulators, Z(9c + 3ky + kx) for dy row c and tap (ky, kx), each summing 16
 // positions per lane; R9–R11 walk the three tap rows (kx is the displacement 0, 4, 8
@@ -26,51 +74,16 @@
 
 // func dwDot2x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)
 TEXT ·dwDot2x9AVX512(SB), NOSPLIT, $0-72
-	MOVQ dy+16(FP), SI
-	MOVQ lddy+24(FP), R8
-	SHLQ $2, R8
-	MOVQ x+32(FP), R12
-	MOVQ rowOff+40(FP), AX
-	MOVQ 0(AX), R13
-	SHLQ $2, R13
-	MOVQ 8(AX), R14
-	SHLQ $2, R14
-	MOVQ 16(AX), R15
-	SHLQ $2, R15
-	MOVQ rowBase+48(FP), BX
-	MOVQ rows+56(FP), CX
-	MOVQ w+64(FP), DI
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
+	DOTARGS
+	ZERO9(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8)
+	ZERO9(Z9, Z10, Z11, Z12, Z13, Z14, Z15, Z16, Z17)
 	TESTQ CX, CX
 	JLE   dot2_reduce
 	TESTQ DI, DI
 	JLE   dot2_reduce
 
 dot2_row:
-	MOVQ (BX), AX
-	SHLQ $2, AX
-	ADDQ R12, AX
-	LEAQ (AX)(R13*1), R9
-	LEAQ (AX)(R14*1), R10
-	LEAQ (AX)(R15*1), R11
-	MOVQ DI, DX
+	DOTROW
 
 dot2_step:
 	VMOVUPS (SI), Z18
@@ -102,11 +115,7 @@ dot2_step:
 	VMOVUPS 8(R11), Z22
 	VFMADD231PS Z22, Z18, Z8
 	VFMADD231PS Z22, Z19, Z17
-	ADDQ $64, SI
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ $64, R11
-	SUBQ $16, DX
+	DOTNEXT
 	JGT  dot2_step
 	ADDQ $8, BX
 	DECQ CX
@@ -140,60 +149,17 @@ dot2_reduce:
 
 // func dwDot3x9AVX512(dw *float32, ldw int, dy *float32, lddy int, x *float32, rowOff *[3]int, rowBase *int, rows, w int)
 TEXT ·dwDot3x9AVX512(SB), NOSPLIT, $0-72
-	MOVQ dy+16(FP), SI
-	MOVQ lddy+24(FP), R8
-	SHLQ $2, R8
-	MOVQ x+32(FP), R12
-	MOVQ rowOff+40(FP), AX
-	MOVQ 0(AX), R13
-	SHLQ $2, R13
-	MOVQ 8(AX), R14
-	SHLQ $2, R14
-	MOVQ 16(AX), R15
-	SHLQ $2, R15
-	MOVQ rowBase+48(FP), BX
-	MOVQ rows+56(FP), CX
-	MOVQ w+64(FP), DI
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
-	VXORPS Z16, Z16, Z16
-	VXORPS Z17, Z17, Z17
-	VXORPS Z18, Z18, Z18
-	VXORPS Z19, Z19, Z19
-	VXORPS Z20, Z20, Z20
-	VXORPS Z21, Z21, Z21
-	VXORPS Z22, Z22, Z22
-	VXORPS Z23, Z23, Z23
-	VXORPS Z24, Z24, Z24
-	VXORPS Z25, Z25, Z25
-	VXORPS Z26, Z26, Z26
+	DOTARGS
+	ZERO9(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8)
+	ZERO9(Z9, Z10, Z11, Z12, Z13, Z14, Z15, Z16, Z17)
+	ZERO9(Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26)
 	TESTQ CX, CX
 	JLE   dot3_reduce
 	TESTQ DI, DI
 	JLE   dot3_reduce
 
 dot3_row:
-	MOVQ (BX), AX
-	SHLQ $2, AX
-	ADDQ R12, AX
-	LEAQ (AX)(R13*1), R9
-	LEAQ (AX)(R14*1), R10
-	LEAQ (AX)(R15*1), R11
-	MOVQ DI, DX
+	DOTROW
 
 dot3_step:
 	VMOVUPS (SI), Z27
@@ -235,11 +201,7 @@ dot3_step:
 	VFMADD231PS Z30, Z27, Z8
 	VFMADD231PS Z30, Z28, Z17
 	VFMADD231PS Z30, Z29, Z26
-	ADDQ $64, SI
-	ADDQ $64, R9
-	ADDQ $64, R10
-	ADDQ $64, R11
-	SUBQ $16, DX
+	DOTNEXT
 	JGT  dot3_step
 	ADDQ $8, BX
 	DECQ CX
